@@ -182,4 +182,15 @@ final class TestSupport {
         }
         return m;
     }
+
+    /** Graph configuration JSON round trip with this loss in the RnnLossLayer; returns the restored loss. */
+    static ILossFunction jsonRoundTrip(ILossFunction loss, int c) {
+        ComputationGraphConfiguration conf = graph(loss, 3, c, false, new NoOp()).getConfiguration();
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+        ILossFunction restored = ((RnnLossLayer) ((org.deeplearning4j.nn.conf.graph.LayerVertex)
+                back.getVertices().get("out")).getLayerConf().getLayer()).getLossFn();
+        assertEquals(loss, restored, "JSON round trip of " + loss.name());
+        assertEquals(loss.getClass(), restored.getClass());
+        return restored;
+    }
 }
