@@ -95,4 +95,62 @@ class LvisEvaluatorTest {
                 () -> new LvisEvaluator().evaluate(coco, List.of()));
         assertTrue(e.getMessage().contains("frequency"), e.getMessage());
     }
+
+    // ---- hand-built federated cases ----
+
+    /** Image 1: category 1 positive, 2 negative, 3 not exhaustive (and positive), 4 unknown for the image. */
+    private static GroundTruth federated() {
+        return GroundTruth.builder().image(1).category(1, "a", "f").category(2, "b", "c").category(3, "c", "r")
+                .category(4, "d", "f")
+                .annotation(1, 1, 1, 0, 0, 100, 100, 10000, false, false)
+                .annotation(2, 1, 3, 200, 200, 50, 50, 2500, false, false)
+                .negativeCategories(1, 2).notExhaustiveCategories(1, 3).build();
+    }
+
+    private static DetectionResult det(long cat, double x, double y, double w, double h, double score) {
+        return new DetectionResult(1, cat, x, y, w, h, score);
+    }
+
+    @Test
+    void federatedRulesDecideWhatCounts() {
+        List<DetectionResult> perfect = List.of(det(1, 0, 0, 100, 100, 0.5), det(3, 200, 200, 50, 50, 0.5));
+        LvisEvalResult base = new LvisEvaluator().evaluate(federated(), perfect);
+        assertEquals(1.0, base.result("AP"), 1e-12);
+
+        // a high-scoring unmatched detection of the not-exhaustive category 3 is ignored
+        List<DetectionResult> ne = new java.util.ArrayList<>(perfect);
+        ne.add(det(3, 400, 400, 30, 30, 0.9));
+        assertEquals(1.0, new LvisEvaluator().evaluate(federated(), ne).result("APr"), 1e-12);
+
+        // a category the image says nothing about (4) is dropped and counted
+        List<DetectionResult> unknown = new java.util.ArrayList<>(perfect);
+        unknown.add(det(4, 0, 0, 100, 100, 0.9));
+        LvisEvalResult u = new LvisEvaluator().evaluate(federated(), unknown);
+        assertEquals(1.0, u.result("AP"), 1e-12);
+        assertEquals(1L, u.counts().get("detections_outside_federated_sets"));
+
+        // a high-scoring false positive of category 1 (positive) does count
+        List<DetectionResult> fp = new java.util.ArrayList<>(perfect);
+        fp.add(det(1, 400, 400, 30, 30, 0.9));
+        LvisEvalResult f = new LvisEvaluator().evaluate(federated(), fp);
+        assertTrue(f.perCategory().get(0).ap() < 0.6, "FP before the TP halves the precision");
+        // the negative category 2 has no ground truth anywhere: AP -1, left out of APc
+        assertEquals(-1.0, f.perCategory().get(1).ap(), 0.0);
+        assertEquals(-1.0, f.result("APc"), 0.0);
+    }
+
+    @Test
+    void onlyThe300BestDetectionsOfAnImageAreKept() {
+        GroundTruth gt = GroundTruth.builder().image(1).category(1, "a", "f").category(2, "b", "f")
+                .annotation(1, 1, 1, 0, 0, 100, 100, 10000, false, false)
+                .annotation(2, 1, 2, 0, 0, 100, 100, 10000, false, false).build();
+        List<DetectionResult> dets = new java.util.ArrayList<>();
+        dets.add(det(1, 0, 0, 100, 100, 0.5)); // the true box of category 1, 301st best of the image
+        for (int i = 0; i < 300; i++) {
+            dets.add(det(2, 200 + i, 200, 10, 10, 0.6 + i * 1e-4)); // false positives of the other category
+        }
+        LvisEvalResult r = new LvisEvaluator().evaluate(gt, dets);
+        assertEquals(0.0, r.perCategory().get(0).ar(), 0.0, "cut by the per-image limit before evaluation");
+        assertEquals(1L, r.counts().get("detections_beyond_max_dets_per_image"));
+    }
 }
