@@ -54,7 +54,10 @@ public final class Retina4jCli implements Runnable {
         cli.setExitCodeExceptionMapper(t -> EXIT_FAILED);
         cli.setParameterExceptionHandler((ex, a) -> {
             CommandLine cmd = ex.getCommandLine();
-            err.println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+            // an unknown option explains a "missing required option" better than the latter does
+            String reason = !cmd.getUnmatchedArguments().isEmpty() && !(ex instanceof CommandLine.UnmatchedArgumentException)
+                    ? "Unknown option or argument: " + String.join(" ", cmd.getUnmatchedArguments()) : ex.getMessage();
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + reason);
             err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
             err.flush();
             return EXIT_USAGE;
