@@ -32,14 +32,33 @@ public final class CheckpointStore {
     private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Writes the graph (with its updater state) to a model file; lets callers add metadata entries. */
+    @FunctionalInterface
+    public interface ModelWriter {
+        void write(ComputationGraph graph, Path file) throws IOException;
+    }
+
+    /** DL4J's own format: configuration, parameters and updater state. */
+    public static final ModelWriter DL4J = (g, f) -> ModelSerializer.writeModel(g, f.toFile(), true);
+
     private final Path dir;
     private final int keep;
+    private final ModelWriter writer;
 
     /**
      * @param dir  checkpoint directory (created on first save)
      * @param keep how many most recent checkpoints to keep (≥ 1)
      */
     public CheckpointStore(Path dir, int keep) {
+        this(dir, keep, DL4J);
+    }
+
+    /**
+     * @param writer writes {@code model.zip}; it must keep the updater state and stay readable by
+     *               {@code ModelSerializer.restoreComputationGraph} (extra zip entries are fine)
+     */
+    public CheckpointStore(Path dir, int keep, ModelWriter writer) {
+        this.writer = java.util.Objects.requireNonNull(writer, "writer");
         if (keep < 1) {
             throw new IllegalArgumentException("must keep at least 1 checkpoint, got " + keep);
         }
@@ -81,7 +100,7 @@ public final class CheckpointStore {
             Path tmp = dir.resolve(name + ".tmp");
             deleteRecursively(tmp);
             Files.createDirectories(tmp);
-            ModelSerializer.writeModel(graph, tmp.resolve(MODEL_FILE).toFile(), true);
+            writer.write(graph, tmp.resolve(MODEL_FILE));
             JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.resolve(STATE_FILE).toFile(), state);
             Path target = dir.resolve(name);
             deleteRecursively(target);

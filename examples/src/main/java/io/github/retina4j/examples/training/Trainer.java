@@ -53,6 +53,7 @@ public final class Trainer {
     private final MultiDataSetIterator data;
     private final TrainerConfig config;
     private final List<TrainingListener> extraListeners = new ArrayList<>();
+    private CheckpointStore.ModelWriter modelWriter = CheckpointStore.DL4J;
 
     public Trainer(ComputationGraph graph, MultiDataSetIterator data, TrainerConfig config) {
         this.graph = Objects.requireNonNull(graph, "graph");
@@ -63,6 +64,12 @@ public final class Trainer {
     /** Adds a DL4J listener (called on every iteration, after the trainer's own ones). */
     public Trainer addListener(TrainingListener listener) {
         extraListeners.add(Objects.requireNonNull(listener));
+        return this;
+    }
+
+    /** How checkpoints write {@code model.zip} (default: DL4J's {@code ModelSerializer} with updater). */
+    public Trainer modelWriter(CheckpointStore.ModelWriter writer) {
+        this.modelWriter = Objects.requireNonNull(writer);
         return this;
     }
 
@@ -83,7 +90,7 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create run folder " + runDir + ": " + e.getMessage(), e);
         }
-        CheckpointStore store = new CheckpointStore(runDir.resolve(CHECKPOINT_DIR), config.keepCheckpoints());
+        CheckpointStore store = new CheckpointStore(runDir.resolve(CHECKPOINT_DIR), config.keepCheckpoints(), modelWriter);
         Path logFile = runDir.resolve(LOG_FILE);
         List<LossPoint> history = new ArrayList<>();
 
