@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code eval['recall']} [T, K, A, M], the 12 summary numbers ({@code COCOeval.stats}), per-category
  * numbers, a printable summary and JSON.
  */
-public final class CocoEvalResult {
+public final class CocoEvalResult implements EvaluationSummary {
 
     /** Names of the 12 summary numbers, in pycocotools' order. */
     public static final List<String> STATS_NAMES = List.of("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10",
@@ -127,6 +127,15 @@ public final class CocoEvalResult {
         return stats.clone();
     }
 
+    @Override
+    public Map<String, Double> headline() {
+        Map<String, Double> h = new LinkedHashMap<>();
+        for (int i = 0; i < stats.length; i++) {
+            h.put(STATS_NAMES.get(i), stats[i]);
+        }
+        return Collections.unmodifiableMap(h);
+    }
+
     /** One summary number by name ("AP", "AP50", ..., "ARl"). */
     public double stat(String name) {
         int i = STATS_NAMES.indexOf(name);
@@ -164,16 +173,19 @@ public final class CocoEvalResult {
     }
 
     /** Per-category AP, AP50, AP75, AR@maxDets (area all), in category-id order. */
+    @Override
     public List<CategoryMetrics> perCategory() {
         return perCategory;
     }
 
     /** Counts of what was evaluated and what was cut (SPEC §9: nothing silently dropped). */
+    @Override
     public Map<String, Long> counts() {
         return counts;
     }
 
     /** The 12 lines pycocotools' {@code summarize()} prints. */
+    @Override
     public String summaryText() {
         double[] iou = params.iouThresholds();
         String range = String.format(Locale.ROOT, "%.2f:%.2f", iou[0], iou[iou.length - 1]);
@@ -194,16 +206,19 @@ public final class CocoEvalResult {
     }
 
     /** A table of per-category AP / AP50 / AP75 / AR. */
+    @Override
     public String perCategoryTable() {
         return ReportWriter.perCategoryTable(perCategory, "AR" + params.largestMaxDets(), false);
     }
 
     /** Summary, per-category numbers, parameters and counts as JSON. */
+    @Override
     public String toJson() {
         return ReportWriter.json(this::writeJson);
     }
 
     /** Writes {@link #toJson()} to a file. */
+    @Override
     public void writeJson(Path file) {
         ReportWriter.writeFile(file, toJson());
     }

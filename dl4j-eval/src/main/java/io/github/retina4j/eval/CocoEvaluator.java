@@ -1,5 +1,7 @@
 package io.github.retina4j.eval;
 
+import io.github.retina4j.data.annotations.CocoDataset;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.IntStream;
@@ -46,6 +48,11 @@ public final class CocoEvaluator {
 
     public EvalParams params() {
         return params;
+    }
+
+    /** Evaluates detections against an annotation file read with {@code CocoJsonReader}. */
+    public CocoEvalResult evaluate(CocoDataset dataset, List<DetectionResult> results) {
+        return evaluate(GroundTruth.of(dataset), results);
     }
 
     /**

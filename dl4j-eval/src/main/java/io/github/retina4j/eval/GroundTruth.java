@@ -1,5 +1,10 @@
 package io.github.retina4j.eval;
 
+import io.github.retina4j.data.annotations.Annotation;
+import io.github.retina4j.data.annotations.Category;
+import io.github.retina4j.data.annotations.CocoDataset;
+import io.github.retina4j.data.annotations.ImageInfo;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -9,8 +14,8 @@ import java.util.Objects;
 
 /**
  * Ground truth in the compact columnar form the evaluators work on: sorted image and category ids,
- * and one primitive-array column per annotation field. Build it with {@link #builder()} (or from a
- * {@code CocoDataset}, see {@link GroundTruthAdapter}); it is immutable afterwards.
+ * and one primitive-array column per annotation field. Build it with {@link #builder()} or from a
+ * {@link CocoDataset} with {@link #of(CocoDataset)}; it is immutable afterwards.
  *
  * <p>Annotation order is kept as given: pycocotools and lvis-api visit the annotations of an image
  * in file order, which decides matching ties.
@@ -105,6 +110,33 @@ public final class GroundTruth {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The evaluation view of an annotation file read by {@code CocoJsonReader}: all images, all
+     * categories (LVIS {@code frequency} kept), all annotations with their {@code area} and
+     * {@code iscrowd}, and the LVIS {@code neg_category_ids} / {@code not_exhaustive_category_ids}.
+     */
+    public static GroundTruth of(CocoDataset dataset) {
+        Builder b = builder();
+        for (ImageInfo img : dataset.images()) {
+            b.image(img.id());
+            if (img.negCategoryIds() != null) {
+                b.negativeCategories(img.id(), img.negCategoryIds().stream().mapToLong(Integer::longValue).toArray());
+            }
+            if (img.notExhaustiveCategoryIds() != null) {
+                b.notExhaustiveCategories(img.id(),
+                        img.notExhaustiveCategoryIds().stream().mapToLong(Integer::longValue).toArray());
+            }
+        }
+        for (Category c : dataset.categories()) {
+            b.category(c.id(), c.name(), c.frequency() == null ? null : c.frequency().code());
+        }
+        for (Annotation a : dataset.annotations()) {
+            // the annotation model has no 'ignore' field: lvis-api then uses ignore = 0
+            b.annotation(a.id(), a.imageId(), a.categoryId(), a.x(), a.y(), a.w(), a.h(), a.area(), a.iscrowd(), false);
+        }
+        return b.build();
     }
 
     /** Number of images. */

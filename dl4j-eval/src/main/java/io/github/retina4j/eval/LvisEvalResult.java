@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code eval['recall']} [T, K, A], its {@code results} (AP, AP50, AP75, APs, APm, APl, APr, APc,
  * APf, AR@300, ARs@300, ARm@300, ARl@300), per-category AP, a printable summary and JSON.
  */
-public final class LvisEvalResult {
+public final class LvisEvalResult implements EvaluationSummary {
 
     private static final String[] FREQUENCIES = {"r", "c", "f"};
 
@@ -133,6 +133,11 @@ public final class LvisEvalResult {
         return results;
     }
 
+    @Override
+    public Map<String, Double> headline() {
+        return results;
+    }
+
     /** One number of {@link #results()} by name. */
     public double result(String name) {
         Double v = results.get(name);
@@ -159,16 +164,19 @@ public final class LvisEvalResult {
     }
 
     /** Per-category AP, AP50, AP75, AR (area all), in category-id order. */
+    @Override
     public List<CategoryMetrics> perCategory() {
         return perCategory;
     }
 
     /** What was evaluated and what the LVIS rules left out (SPEC §9). */
+    @Override
     public Map<String, Long> counts() {
         return counts;
     }
 
     /** The lines lvis-api's {@code print_results()} prints. */
+    @Override
     public String summaryText() {
         double[] iou = params.iouThresholds();
         String range = String.format(Locale.ROOT, "%.2f:%.2f", iou[0], iou[iou.length - 1]);
@@ -188,14 +196,17 @@ public final class LvisEvalResult {
     }
 
     /** A table of per-category AP / AP50 / AP75 / AR with the frequency group. */
+    @Override
     public String perCategoryTable() {
         return ReportWriter.perCategoryTable(perCategory, "AR@" + maxDetsLabel, true);
     }
 
+    @Override
     public String toJson() {
         return ReportWriter.json(this::writeJson);
     }
 
+    @Override
     public void writeJson(Path file) {
         ReportWriter.writeFile(file, toJson());
     }

@@ -1,6 +1,8 @@
 package io.github.retina4j.eval;
 
 import java.util.Arrays;
+import io.github.retina4j.data.annotations.CocoDataset;
+
 import java.util.List;
 import java.util.Objects;
 
@@ -37,6 +39,11 @@ public final class LvisEvaluator {
 
     public EvalParams params() {
         return params;
+    }
+
+    /** Evaluates detections against an annotation file read with {@code CocoJsonReader}. */
+    public LvisEvalResult evaluate(CocoDataset dataset, List<DetectionResult> results) {
+        return evaluate(GroundTruth.of(dataset), results);
     }
 
     /**

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 
@@ -70,23 +71,41 @@ public final class ResultsJson {
                 while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
                     if (t == null) {
                         throw new IllegalArgumentException(source + ": truncated results file: the array ends after "
-                                + index + " entries, before its closing ']'");
+                                + index + " complete entries, before its closing ']'");
                     }
                     if (t != JsonToken.START_OBJECT) {
                         throw new IllegalArgumentException(source + ": results entry " + index + " is not an object (found "
                                 + t.asString() + " at " + at(p.currentLocation()) + ")");
                     }
                     DetectionResult r = readEntry(p, source, index);
-                    r.validate(index);
+                    try {
+                        r.validate(index);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+                    }
                     out.add(r);
                     index++;
                 }
+            } catch (JsonEOFException e) {
+                throw new IllegalArgumentException(source + ": truncated results file (unexpected end of input) in results entry "
+                        + index + ", after " + index + " complete entries, at " + at(e.getLocation()), e);
             } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(source + ": malformed or truncated JSON in results entry " + index
-                        + " at " + at(e.getLocation()) + ": " + e.getOriginalMessage(), e);
+                String msg = e.getOriginalMessage();
+                if (msg != null && msg.contains("end-of-input")) { // Jackson reports some EOFs as plain parse errors
+                    throw new IllegalArgumentException(source + ": truncated results file (unexpected end of input) in results entry "
+                            + index + ", after " + index + " complete entries, at " + at(e.getLocation()), e);
+                }
+                throw new IllegalArgumentException(source + ": malformed JSON in results entry " + index + " at "
+                        + at(e.getLocation()) + ": " + e.getOriginalMessage(), e);
             }
-            if (p.nextToken() != null) {
-                throw new IllegalArgumentException(source + ": unexpected content after the results array at " + at(p.currentLocation()));
+            try {
+                if (p.nextToken() != null) {
+                    throw new IllegalArgumentException(source + ": unexpected content after the results array at "
+                            + at(p.currentLocation()));
+                }
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(source + ": unexpected content after the results array at "
+                        + at(e.getLocation()) + ": " + e.getOriginalMessage(), e);
             }
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(source + ": malformed JSON at " + at(e.getLocation()) + ": " + e.getOriginalMessage(), e);
