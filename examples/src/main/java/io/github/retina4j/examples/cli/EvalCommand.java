@@ -1,6 +1,19 @@
 package io.github.retina4j.examples.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.retina4j.data.annotations.CocoDataset;
+import io.github.retina4j.data.annotations.CocoJsonReader;
+import io.github.retina4j.eval.DetectionResult;
+import io.github.retina4j.eval.Evaluation;
+import io.github.retina4j.eval.EvaluationSummary;
+import io.github.retina4j.eval.ResultsJson;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,6 +47,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the metrics as JSON here.")
     Path out;
 
+    @Option(names = "--per-class", description = "Print the per-category AP table too.")
+    boolean perClass;
+
     @Override
     public Integer call() {
         Inputs.existingFile(gt, "--gt");
@@ -49,6 +65,34 @@ public final class EvalCommand implements Callable<Integer> {
         if (!java.util.Set.of("coco", "lvis", "both", "auto").contains(metric)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--metric must be coco, lvis, both or auto, got '" + metric + "'");
         }
-        throw new NotAvailableException("evaluation (io.github.retina4j.eval)");
+        CocoDataset dataset = CocoJsonReader.builder().keepSegmentation(false).build().read(gt);
+        List<Evaluation.Protocol> protocols = Evaluations.protocols(metric, dataset);
+        List<DetectionResult> results = dets != null ? ResultsJson.read(dets) : detect(dataset);
+        Map<Evaluation.Protocol, EvaluationSummary> summaries = Evaluations.run(dataset, results, protocols);
+        PrintWriter console = spec.commandLine().getOut();
+        for (Map.Entry<Evaluation.Protocol, EvaluationSummary> e : summaries.entrySet()) {
+            console.println(e.getKey() + " (" + results.size() + " detections, " + dataset.images().size() + " images)");
+            console.println(e.getValue().summaryText());
+            if (perClass) {
+                console.println(e.getValue().perCategoryTable());
+            }
+        }
+        if (out != null) {
+            try {
+                if (out.toAbsolutePath().getParent() != null) {
+                    Files.createDirectories(out.toAbsolutePath().getParent());
+                }
+                new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(out.toFile(), Evaluations.toJson(summaries));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+            }
+            console.println("wrote " + out);
+        }
+        console.flush();
+        return 0;
+    }
+
+    private List<DetectionResult> detect(CocoDataset dataset) {
+        throw new NotAvailableException("evaluating a model (io.github.retina4j.models.inference.Detector)");
     }
 }
