@@ -104,6 +104,9 @@ final class LossMath {
     /**
      * In place: z ← softplus(z) = log(1 + e^z) = relu(z) + log1p(exp(−|z|)), finite for any finite z
      * (ND4J's own softPlus overflows to ∞ above ≈ 89 in float). Needs one temporary.
+     * Accuracy: ND4J 1.0.0-M2.1's {@code Log1p} op evaluates log(1 + u), so where e^{−|z|} is below the
+     * data type's epsilon the correction term rounds to 0: the result is exact to one ulp of 1 in absolute
+     * terms (≤ 2.3e-16 double, 1.2e-7 float), never NaN/∞ (checked in LossMathTest).
      */
     static INDArray softplusi(INDArray z) {
         INDArray t = Transforms.abs(z, true).negi();
