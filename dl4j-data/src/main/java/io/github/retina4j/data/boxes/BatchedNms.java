@@ -35,8 +35,8 @@ public final class BatchedNms {
             throw new IllegalArgumentException("boxes (" + n + "), scores (" + scores.length() + ") and classes ("
                     + classes.length() + ") must have the same length");
         }
-        double[] s = n == 0 ? new double[0] : scores.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        int[] c = n == 0 ? new int[0] : classes.castTo(DataType.INT).dup('c').data().asInt();
+        double[] s = n == 0 ? new double[0] : Boxes.flatDoubles(scores);
+        int[] c = n == 0 ? new int[0] : classes.reshape(n).toIntVector();
         int[] keep = nms(b, s, c, config);
         long[] k = new long[keep.length];
         for (int i = 0; i < keep.length; i++) {
@@ -99,15 +99,30 @@ public final class BatchedNms {
         for (int k = 0; k < m; k++) {
             pos[k] = (int) keys[k];
         }
-        boolean[] suppressed = new boolean[m];
         boolean[] kept = new boolean[m];
+        // Scratch arrays reused for every class: the class's boxes gathered contiguously in score order.
+        double[] cx1 = new double[m], cy1 = new double[m], cx2 = new double[m], cy2 = new double[m], ca = new double[m];
+        boolean[] suppressed = new boolean[m];
         int start = 0;
         while (start < m) {
             int end = start + 1;
             while (end < m && (keys[end] >> 32) == (keys[start] >> 32)) {
                 end++;
             }
-            greedy(pos, start, end, x1, y1, x2, y2, area, thr, suppressed, kept);
+            int len = end - start;
+            for (int q = 0; q < len; q++) {
+                int k = pos[start + q];
+                cx1[q] = x1[k];
+                cy1[q] = y1[k];
+                cx2[q] = x2[k];
+                cy2[q] = y2[k];
+                ca[q] = area[k];
+                suppressed[q] = false;
+            }
+            greedy(len, cx1, cy1, cx2, cy2, ca, thr, suppressed);
+            for (int q = 0; q < len; q++) {
+                kept[pos[start + q]] = !suppressed[q];
+            }
             start = end;
         }
         int total = 0;
@@ -120,30 +135,27 @@ public final class BatchedNms {
         return Arrays.copyOf(keep, total);
     }
 
-    /** Greedy NMS over candidate positions {@code pos[start..end)} of one class (positions in score order). */
-    private static void greedy(int[] pos, int start, int end, double[] x1, double[] y1, double[] x2, double[] y2,
-                               double[] area, double thr, boolean[] suppressed, boolean[] kept) {
-        for (int p = start; p < end; p++) {
-            int k = pos[p];
-            if (suppressed[k]) {
+    /** Greedy NMS over the first {@code len} boxes (one class, score order); marks the suppressed ones. */
+    private static void greedy(int len, double[] x1, double[] y1, double[] x2, double[] y2, double[] area, double thr,
+                               boolean[] suppressed) {
+        for (int p = 0; p < len; p++) {
+            if (suppressed[p]) {
                 continue;
             }
-            kept[k] = true;
-            double bx1 = x1[k], by1 = y1[k], bx2 = x2[k], by2 = y2[k], ba = area[k];
-            for (int q = p + 1; q < end; q++) {
-                int j = pos[q];
-                if (suppressed[j]) {
+            double bx1 = x1[p], by1 = y1[p], bx2 = x2[p], by2 = y2[p], ba = area[p];
+            for (int q = p + 1; q < len; q++) {
+                if (suppressed[q]) {
                     continue;
                 }
-                double iw = Math.min(bx2, x2[j]) - Math.max(bx1, x1[j]);
-                double ih = Math.min(by2, y2[j]) - Math.max(by1, y1[j]);
+                double iw = Math.min(bx2, x2[q]) - Math.max(bx1, x1[q]);
+                double ih = Math.min(by2, y2[q]) - Math.max(by1, y1[q]);
                 if (iw <= 0 || ih <= 0) {
                     continue;
                 }
                 double inter = iw * ih;
-                double union = ba + area[j] - inter;
+                double union = ba + area[q] - inter;
                 if (union > 0 && inter / union > thr) {
-                    suppressed[j] = true;
+                    suppressed[q] = true;
                 }
             }
         }
