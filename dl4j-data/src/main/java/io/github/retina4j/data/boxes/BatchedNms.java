@@ -66,6 +66,11 @@ public final class BatchedNms {
             if (Double.isNaN(scores[i])) {
                 throw new IllegalArgumentException("score " + i + " is NaN");
             }
+            for (int k = 0; k < 4; k++) {
+                if (!Double.isFinite(boxes[4 * i + k])) {
+                    throw new IllegalArgumentException("box " + i + " coordinate " + k + " is " + boxes[4 * i + k]);
+                }
+            }
             if (scores[i] > config.scoreThreshold()) {
                 order[m++] = i;
             }
@@ -135,9 +140,90 @@ public final class BatchedNms {
         return Arrays.copyOf(keep, total);
     }
 
-    /** Greedy NMS over the first {@code len} boxes (one class, score order); marks the suppressed ones. */
+    /** Below this many boxes in a class the plain O(n²) scan is used; above, the x-sorted window (see greedy). */
+    private static final int WINDOW_MIN_BOXES = 32;
+
+    /**
+     * Greedy NMS over the first {@code len} boxes (one class, score order); marks the suppressed ones. For larger classes
+     * the later boxes a kept box can suppress are looked up in an x1-sorted index: IoU &gt; thr ≥ 0 needs a positive
+     * intersection, so x1_q &lt; x2_b and x1_q &gt; x1_b − max width. The decisions are exactly the plain scan's.
+     */
     private static void greedy(int len, double[] x1, double[] y1, double[] x2, double[] y2, double[] area, double thr,
                                boolean[] suppressed) {
+        if (len < WINDOW_MIN_BOXES) {
+            greedyScan(len, x1, y1, x2, y2, area, thr, suppressed);
+            return;
+        }
+        double maxW = 0;
+        double[] negX1 = new double[len];
+        int[] byX = new int[len];
+        for (int q = 0; q < len; q++) {
+            maxW = Math.max(maxW, x2[q] - x1[q]);
+            negX1[q] = -x1[q];
+            byX[q] = q;
+        }
+        byX = sortByScoreDescending(byX, len, negX1); // ascending x1
+        double[] sortedX1 = new double[len];
+        for (int r = 0; r < len; r++) {
+            sortedX1[r] = x1[byX[r]];
+        }
+        for (int p = 0; p < len; p++) {
+            if (suppressed[p]) {
+                continue;
+            }
+            double bx1 = x1[p], by1 = y1[p], bx2 = x2[p], by2 = y2[p], ba = area[p];
+            int lo = firstGreater(sortedX1, len, bx1 - maxW);
+            int hi = firstAtLeast(sortedX1, len, bx2);
+            for (int r = lo; r < hi; r++) {
+                int q = byX[r];
+                if (q <= p || suppressed[q]) {
+                    continue;
+                }
+                double iw = Math.min(bx2, x2[q]) - Math.max(bx1, x1[q]);
+                double ih = Math.min(by2, y2[q]) - Math.max(by1, y1[q]);
+                if (iw <= 0 || ih <= 0) {
+                    continue;
+                }
+                double inter = iw * ih;
+                double union = ba + area[q] - inter;
+                if (union > 0 && inter / union > thr) {
+                    suppressed[q] = true;
+                }
+            }
+        }
+    }
+
+    /** First index r with {@code v[r] > x} in ascending {@code v[0..len)}. */
+    private static int firstGreater(double[] v, int len, double x) {
+        int lo = 0, hi = len;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (v[mid] > x) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** First index r with {@code v[r] >= x} in ascending {@code v[0..len)}. */
+    private static int firstAtLeast(double[] v, int len, double x) {
+        int lo = 0, hi = len;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (v[mid] >= x) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** The plain greedy scan: each kept box against every later box of the class. */
+    private static void greedyScan(int len, double[] x1, double[] y1, double[] x2, double[] y2, double[] area, double thr,
+                                   boolean[] suppressed) {
         for (int p = 0; p < len; p++) {
             if (suppressed[p]) {
                 continue;
