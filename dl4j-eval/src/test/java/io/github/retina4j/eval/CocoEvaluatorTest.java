@@ -68,7 +68,7 @@ class CocoEvaluatorTest {
             for (int k = 0; k < rec.get(t).size(); k++) {
                 for (int a = 0; a < 4; a++) {
                     for (int m = 0; m < 3; m++) {
-                        assertEquals(rec.get(t).get(k).get(a).get(m).asDouble(), r.recall(t, k, a, m), TOL,
+                        assertEquals(rec.get(t).get(k).get(a).get(m).asDouble(), r.recall(t, k, a, m), 0.0, // bit-identical
                                 "recall[" + t + "," + k + "," + a + "," + m + "]");
                     }
                 }
@@ -85,7 +85,7 @@ class CocoEvaluatorTest {
         for (int t = 0; t < 10; t++) {
             for (int i = 0; i < 101; i++) {
                 for (int k = 0; k < k0; k++) {
-                    assertEquals(npy.data()[(t * 101 + i) * k0 + k], r.precision(t, i, k, 0, 2), TOL,
+                    assertEquals(npy.data()[(t * 101 + i) * k0 + k], r.precision(t, i, k, 0, 2), 0.0, // bit-identical
                             "precision[" + t + "," + i + "," + k + "]");
                 }
             }
