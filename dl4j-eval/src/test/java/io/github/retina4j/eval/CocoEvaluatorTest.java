@@ -289,4 +289,14 @@ class CocoEvaluatorTest {
                 () -> new CocoEvaluator().evaluate(gt, List.of(det(2, 1, 0, 0, 1, 1, 0.5), det(2, 1, 0, 0, 1, 1, Double.NaN))));
         assertTrue(nan.getMessage().contains("entry 1") && nan.getMessage().contains("NaN"), nan.getMessage());
     }
+
+    @Test
+    void annotationIdZeroCanBeATruePositive() {
+        // pycocotools marks "unmatched" with a gt id of 0, so it would count this match as a false
+        // positive; the documented difference: here the match counts.
+        GroundTruth gt = GroundTruth.builder().image(1).category(1, "a", null)
+                .annotation(0, 1, 1, 0, 0, 50, 50, 2500, false, false).build();
+        CocoEvalResult r = new CocoEvaluator().evaluate(gt, List.of(det(1, 1, 0, 0, 50, 50, 0.9)));
+        assertEquals(1.0, r.stat("AP"), 1e-12);
+    }
 }
