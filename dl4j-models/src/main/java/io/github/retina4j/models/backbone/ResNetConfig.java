@@ -1,0 +1,155 @@
+package io.github.retina4j.models.backbone;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+
+/**
+ * ResNet-18/34/50/101 in torchvision's layout ("pytorch style": the stride of a bottleneck sits in its 3×3 conv;
+ * stem = 7×7/2 conv + 3×3/2 max pool with padding 1), returning C3, C4, C5 = outputs of layer2, layer3, layer4.
+ *
+ * <p>Vertex names mirror torchvision's state-dict keys with the {@code backbone.body.} prefix of
+ * {@code retinanet_resnet50_fpn}: {@code backbone.body.conv1}, {@code backbone.body.bn1} (ReLU fused),
+ * {@code backbone.body.maxpool}, {@code backbone.body.layer<s>.<b>.conv<i>}, {@code ....bn<i>} (ReLU fused into
+ * bn1/bn2), {@code ....downsample.0} (conv), {@code ....downsample.1} (bn), {@code ....add}, {@code ....relu}
+ * (block output). Convs are DL4J {@link ConvolutionLayer}s (weights {@code [out, in, kH, kW]} as torch, no bias).
+ *
+ * @param depth          18, 34, 50 or 101
+ * @param frozenBatchNorm true: torchvision's {@code FrozenBatchNorm2d} (statistics and affine frozen,
+ *                        {@link FrozenBatchNorm}); false: trainable DL4J {@link BatchNormalization} (ε 1e-5,
+ *                        torch momentum 0.1 = DL4J decay 0.9)
+ * @param frozenStages   0: everything trainable; 1: stem + layer1 frozen (torchvision's default
+ *                        {@code trainable_backbone_layers=3}; mmdetection's {@code frozen_stages=1})
+ */
+public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages) implements BackboneConfig {
+    /** Stem width and per-stage widths of the 3×3 convs (He et al. 2016, Table 1). */
+    public static final int STEM_CHANNELS = 64;
+    private static final int[] STAGE_WIDTHS = {64, 128, 256, 512};
+    /** Bottleneck output = 4 × width (He et al. 2016, §4.1 "bottleneck"). */
+    public static final int BOTTLENECK_EXPANSION = 4;
+    /** BN ε and DL4J decay (= 1 − torch momentum 0.1) for the trainable variant. */
+    public static final double BN_EPS = 1e-5;
+    public static final double BN_DECAY = 0.9;
+    public static final String PREFIX = "backbone.body.";
+
+    public ResNetConfig {
+        if (blocks(depth) == null) {
+            throw new IllegalArgumentException("ResNet depth must be 18, 34, 50 or 101, got " + depth);
+        }
+        if (frozenStages < 0 || frozenStages > 1) {
+            throw new IllegalArgumentException("frozenStages must be 0 or 1 (stem + layer1), got " + frozenStages);
+        }
+    }
+
+    /** Detector defaults of torchvision/mmdetection: frozen BN, stem + layer1 frozen. */
+    public static ResNetConfig of(int depth) {
+        return new ResNetConfig(depth, true, 1);
+    }
+
+    private static int[] blocks(int depth) {
+        return switch (depth) {
+            case 18, 34 -> depth == 18 ? new int[]{2, 2, 2, 2} : new int[]{3, 4, 6, 3};
+            case 50 -> new int[]{3, 4, 6, 3};
+            case 101 -> new int[]{3, 4, 23, 3};
+            default -> null;
+        };
+    }
+
+    public boolean bottleneck() {
+        return depth >= 50;
+    }
+
+    @Override
+    public int[] outChannels() {
+        int e = bottleneck() ? BOTTLENECK_EXPANSION : 1;
+        return new int[]{STAGE_WIDTHS[1] * e, STAGE_WIDTHS[2] * e, STAGE_WIDTHS[3] * e};
+    }
+
+    @Override
+    public FeatureMaps addTo(ComputationGraphConfiguration.GraphBuilder g, String input) {
+        boolean freezeStem = frozenStages >= 1;
+        add(g, PREFIX + "conv1", conv(3, STEM_CHANNELS, 7, 2, 3), freezeStem, input);
+        add(g, PREFIX + "bn1", norm(STEM_CHANNELS, Activation.RELU), freezeStem && !frozenBatchNorm, PREFIX + "conv1");
+        g.addLayer(PREFIX + "maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                .kernelSize(3, 3).stride(2, 2).padding(1, 1).convolutionMode(ConvolutionMode.Truncate).build(), PREFIX + "bn1");
+        String x = PREFIX + "maxpool";
+        int in = STEM_CHANNELS;
+        int[] blocks = blocks(depth);
+        String[] outs = new String[3];
+        for (int s = 0; s < 4; s++) {
+            boolean freeze = frozenStages >= s + 1;
+            for (int b = 0; b < blocks[s]; b++) {
+                int stride = (s > 0 && b == 0) ? 2 : 1;
+                String name = PREFIX + "layer" + (s + 1) + "." + b + ".";
+                x = bottleneck() ? bottleneckBlock(g, name, x, in, STAGE_WIDTHS[s], stride, freeze)
+                        : basicBlock(g, name, x, in, STAGE_WIDTHS[s], stride, freeze);
+                in = STAGE_WIDTHS[s] * (bottleneck() ? BOTTLENECK_EXPANSION : 1);
+            }
+            if (s >= 1) {
+                outs[s - 1] = x;
+            }
+        }
+        return new FeatureMaps(outs, outChannels());
+    }
+
+    private String bottleneckBlock(ComputationGraphConfiguration.GraphBuilder g, String n, String x, int in, int width,
+                                   int stride, boolean freeze) {
+        int out = width * BOTTLENECK_EXPANSION;
+        add(g, n + "conv1", conv(in, width, 1, 1, 0), freeze, x);
+        add(g, n + "bn1", norm(width, Activation.RELU), freeze && !frozenBatchNorm, n + "conv1");
+        add(g, n + "conv2", conv(width, width, 3, stride, 1), freeze, n + "bn1");
+        add(g, n + "bn2", norm(width, Activation.RELU), freeze && !frozenBatchNorm, n + "conv2");
+        add(g, n + "conv3", conv(width, out, 1, 1, 0), freeze, n + "bn2");
+        add(g, n + "bn3", norm(out, Activation.IDENTITY), freeze && !frozenBatchNorm, n + "conv3");
+        return residual(g, n, x, in, out, stride, freeze, n + "bn3");
+    }
+
+    private String basicBlock(ComputationGraphConfiguration.GraphBuilder g, String n, String x, int in, int width,
+                              int stride, boolean freeze) {
+        add(g, n + "conv1", conv(in, width, 3, stride, 1), freeze, x);
+        add(g, n + "bn1", norm(width, Activation.RELU), freeze && !frozenBatchNorm, n + "conv1");
+        add(g, n + "conv2", conv(width, width, 3, 1, 1), freeze, n + "bn1");
+        add(g, n + "bn2", norm(width, Activation.IDENTITY), freeze && !frozenBatchNorm, n + "conv2");
+        return residual(g, n, x, in, width, stride, freeze, n + "bn2");
+    }
+
+    private String residual(ComputationGraphConfiguration.GraphBuilder g, String n, String x, int in, int out,
+                            int stride, boolean freeze, String branch) {
+        String identity = x;
+        if (stride != 1 || in != out) {
+            add(g, n + "downsample.0", conv(in, out, 1, stride, 0), freeze, x);
+            add(g, n + "downsample.1", norm(out, Activation.IDENTITY), freeze && !frozenBatchNorm, n + "downsample.0");
+            identity = n + "downsample.1";
+        }
+        g.addVertex(n + "add", new ElementWiseVertex(ElementWiseVertex.Op.Add), branch, identity);
+        g.addLayer(n + "relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), n + "add");
+        return n + "relu";
+    }
+
+    private static void add(ComputationGraphConfiguration.GraphBuilder g, String name, Layer layer, boolean freeze,
+                            String input) {
+        g.addLayer(name, freeze ? new FrozenLayerWithBackprop(layer) : layer, input);
+    }
+
+    private static Layer conv(int in, int out, int k, int stride, int pad) {
+        return new ConvolutionLayer.Builder(k, k).nIn(in).nOut(out).stride(stride, stride).padding(pad, pad)
+                .convolutionMode(ConvolutionMode.Truncate).hasBias(false).weightInit(WeightInit.RELU)
+                .activation(Activation.IDENTITY).build();
+    }
+
+    private Layer norm(int channels, Activation activation) {
+        if (frozenBatchNorm) {
+            return FrozenBatchNorm.layer(channels, activation);
+        }
+        return new BatchNormalization.Builder().nIn(channels).nOut(channels).eps(BN_EPS).decay(BN_DECAY)
+                .activation(activation).build();
+    }
+}

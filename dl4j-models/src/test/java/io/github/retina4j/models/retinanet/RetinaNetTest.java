@@ -1,0 +1,95 @@
+package io.github.retina4j.models.retinanet;
+
+import io.github.retina4j.models.backbone.ResNetConfig;
+import io.github.retina4j.models.backbone.SmallBackboneConfig;
+import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
+import io.github.retina4j.models.fpn.BfpConfig;
+import io.github.retina4j.models.fpn.FpnConfig;
+import io.github.retina4j.models.heads.HeadConfig;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossL1;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RetinaNetTest {
+
+    private static RetinaNetConfig.Builder small(int classes) {
+        return new RetinaNetConfig.Builder(classes)
+                .backbone(new SmallBackboneConfig(new int[]{4, 4, 8, 8, 8}))
+                .fpn(new FpnConfig(8, FpnConfig.P6Source.C5))
+                .head(new HeadConfig(8, 1, 9, 0.01, 0.01))
+                .classLoss(new LossBinaryXENT()).boxLoss(new LossL1());
+    }
+
+    /** A = 9 · Σ_l ⌈H/2^l⌉·⌈W/2^l⌉ over l = 3..7 (P6, P7 from stride-2 convs with padding 1 round up). */
+    private static long expectedAnchors(long h, long w, int anchors) {
+        long a = 0;
+        for (int l = 3; l <= 7; l++) {
+            long s = 1L << l;
+            a += ((h + s - 1) / s) * ((w + s - 1) / s);
+        }
+        return a * anchors;
+    }
+
+    @Test
+    void outputShapesForSeveralPaddedSizes() {
+        ComputationGraph g = RetinaNet.build(small(3).build());
+        for (int[] hw : new int[][]{{64, 64}, {96, 160}, {128, 32}, {224, 96}}) {
+            INDArray[] out = g.output(Nd4j.rand(2, 3, hw[0], hw[1]));
+            long a = expectedAnchors(hw[0], hw[1], 9);
+            assertArrayEquals(new long[]{2, 3, a}, out[0].shape(), "class logits for " + hw[0] + "x" + hw[1]);
+            assertArrayEquals(new long[]{2, 4, a}, out[1].shape(), "box deltas for " + hw[0] + "x" + hw[1]);
+        }
+    }
+
+    @Test
+    void libraOutputShapesAtMultiplesOf128() {
+        ComputationGraph g = RetinaNet.build(small(2).balancedPyramid(BfpConfig.paper())
+                .sizeDivisor(BalancedFeaturePyramid.REQUIRED_SIZE_DIVISOR).build());
+        for (int[] hw : new int[][]{{128, 128}, {128, 256}}) {
+            INDArray[] out = g.output(Nd4j.rand(1, 3, hw[0], hw[1]));
+            long a = expectedAnchors(hw[0], hw[1], 9);
+            assertArrayEquals(new long[]{1, 2, a}, out[0].shape());
+            assertArrayEquals(new long[]{1, 4, a}, out[1].shape());
+        }
+    }
+
+    @Test
+    void initialClassProbabilityIsThePrior() {
+        ComputationGraph g = RetinaNet.build(small(3).build());
+        INDArray logits = g.output(Nd4j.rand(1, 3, 64, 64))[0];
+        // weights ~ N(0, 0.01): logits stay close to the prior bias −log(99)
+        assertEquals(-Math.log(99), logits.meanNumber().doubleValue(), 0.05);
+    }
+
+    @Test
+    void libraNeedsSizeDivisor128() {
+        assertThrows(IllegalArgumentException.class,
+                () -> small(2).balancedPyramid(BfpConfig.paper()).sizeDivisor(32).build());
+    }
+
+    /**
+     * torchvision 0.14.1 (Debian python3-torchvision), {@code retinanet_resnet50_fpn} as built with ImageNet
+     * backbone weights (FrozenBatchNorm2d, trainable_backbone_layers=3, LastLevelP6P7(256, 256)), computed with
+     * {@code sum(p.numel() for p in m.parameters() if p.requires_grad)} on
+     * {@code RetinaNet(_resnet_fpn_extractor(resnet50(norm_layer=FrozenBatchNorm2d), 3, [2, 3, 4],
+     * LastLevelP6P7(256, 256)), num_classes)}: 91 classes → 33 792 599, 80 → 33 564 404.
+     * FrozenBatchNorm2d's γ/β are buffers there, frozen layers here: neither counted.
+     */
+    @Test
+    void trainableParametersEqualTorchvisionRetinanetResnet50Fpn() {
+        RetinaNetConfig tv = new RetinaNetConfig.Builder(91).backbone(ResNetConfig.of(50)).fpn(FpnConfig.torchvision())
+                .head(HeadConfig.paper()).classLoss(new LossBinaryXENT()).boxLoss(new LossL1()).build();
+        ComputationGraph g = RetinaNet.build(tv);
+        assertEquals(33_792_599L, RetinaNet.trainableParams(g));
+        ComputationGraph libra = RetinaNet.build(tv.toBuilder().balancedPyramid(BfpConfig.paper()).sizeDivisor(128).build());
+        long bfp = BalancedFeaturePyramid.numParams(256, BfpConfig.paper());
+        assertEquals(4L * (256 * 256 + 256), bfp);
+        assertEquals(33_792_599L + bfp, RetinaNet.trainableParams(libra));
+        assertEquals(bfp, libra.params().length() - g.params().length());
+    }
+}
