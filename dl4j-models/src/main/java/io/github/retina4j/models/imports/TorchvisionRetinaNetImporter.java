@@ -1,0 +1,246 @@
+package io.github.retina4j.models.imports;
+
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loads a torchvision {@code retinanet_resnet50_fpn}-style state dict (exported to {@code .npz}, name →
+ * array; any ResNet depth, FPN width and class count) into our RetinaNet graph (SPEC §6 "Weight
+ * import"). The graph must be built with the torchvision-compatible switches — frozen BatchNorm,
+ * P6 from P5, torchvision anchors and box coder at inference — and the same sizes; any difference shows
+ * up as a shape error naming both tensors.
+ *
+ * <p>Names: our builders name their vertices after torchvision's modules, so the mapping is a short
+ * table of torchvision patterns → (our vertex, parameter, layout change):
+ * <table>
+ *   <caption>torchvision key → our parameter</caption>
+ *   <tr><td>{@code backbone.body.<conv>.weight}</td><td>layer {@code backbone.body.<conv>}, {@code W} (OIHW in both)</td></tr>
+ *   <tr><td>{@code backbone.body.<bn>.{weight,bias,running_mean,running_var}}</td><td>frozen BN layer
+ *       {@code backbone.body.<bn>}: {@code W} = γ/√(σ²+ε), {@code b} = β − μ·W (torchvision
+ *       {@code FrozenBatchNorm2d}, ε = 1e-5); or a DL4J {@code BatchNormalization}'s gamma/beta/mean/var</td></tr>
+ *   <tr><td>{@code backbone.fpn.{inner,layer}_blocks.<i>[.0].{weight,bias}}</td><td>layer
+ *       {@code backbone.fpn.{inner,layer}_blocks.<i>} ({@code .0}: torchvision ≥ 0.13's Conv2dNormActivation)</td></tr>
+ *   <tr><td>{@code backbone.fpn.extra_blocks.p{6,7}.{weight,bias}}</td><td>layer of the same name</td></tr>
+ *   <tr><td>{@code head.<h>.conv.<i>.0.{weight,bias}} (≥ 0.13) or {@code head.<h>.conv.<2i>.*} (older)</td>
+ *       <td>shared head vertex {@code head.<h>}, {@code conv_<i>_{weight,bias}}, weights OIHW → YXIO</td></tr>
+ *   <tr><td>{@code head.<h>.{cls_logits,bbox_reg}.{weight,bias}}</td><td>vertex {@code head.<h>},
+ *       {@code {cls_logits,bbox_reg}_{weight,bias}}, weights OIHW → YXIO</td></tr>
+ * </table>
+ * {@code num_batches_tracked} buffers carry no weights and are counted as skipped. Every other key must
+ * map to a parameter of the graph, every parameter of the graph must be set, and shapes must agree;
+ * otherwise an {@link IllegalArgumentException} lists the offending names.
+ */
+public final class TorchvisionRetinaNetImporter {
+
+    /** torchvision {@code FrozenBatchNorm2d} default ε. */
+    public static final double FROZEN_BN_EPS = 1e-5;
+
+    private static final Pattern BODY = Pattern.compile("(backbone\\.body\\..+)\\.(weight|bias|running_mean|running_var)");
+    private static final Pattern FPN_BLOCK = Pattern.compile("(backbone\\.fpn\\.(?:inner|layer)_blocks\\.\\d+)(?:\\.0)?\\.(weight|bias)");
+    private static final Pattern FPN_EXTRA = Pattern.compile("(backbone\\.fpn\\.extra_blocks\\.p[67])\\.(weight|bias)");
+    private static final Pattern HEAD_CONV_V2 = Pattern.compile("(head\\.(?:classification|regression)_head)\\.conv\\.(\\d+)\\.0\\.(weight|bias)");
+    private static final Pattern HEAD_CONV_V1 = Pattern.compile("(head\\.(?:classification|regression)_head)\\.conv\\.(\\d+)\\.(weight|bias)");
+    private static final Pattern HEAD_OUT = Pattern.compile("(head\\.(?:classification|regression)_head)\\.(cls_logits|bbox_reg)\\.(weight|bias)");
+    private static final String SKIPPED_SUFFIX = ".num_batches_tracked";
+
+    private TorchvisionRetinaNetImporter() {
+    }
+
+    /** What was imported. */
+    public record Report(int tensorsImported, int parametersSet, List<String> skipped) {
+    }
+
+    /** Reads {@code npz} with {@link NpzReader} and imports it. */
+    public static Report importInto(ComputationGraph graph, Path npz) throws IOException {
+        return importInto(graph, NpzReader.read(npz));
+    }
+
+    /**
+     * Copies the state dict into {@code graph}'s parameters (in place).
+     *
+     * @throws IllegalArgumentException listing unexpected keys, graph parameters left unset, or shape mismatches
+     */
+    public static Report importInto(ComputationGraph graph, Map<String, INDArray> stateDict) {
+        Map<String, INDArray> params = graph.paramTable(false);
+        Map<String, INDArray> assignments = new LinkedHashMap<>();
+        Map<String, Map<String, INDArray>> batchNorms = new LinkedHashMap<>();
+        List<String> unexpected = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        int used = 0;
+        for (Map.Entry<String, INDArray> e : stateDict.entrySet()) {
+            String key = e.getKey();
+            INDArray value = e.getValue();
+            if (key.endsWith(SKIPPED_SUFFIX)) {
+                skipped.add(key);
+                continue;
+            }
+            Matcher m;
+            if ((m = HEAD_CONV_V2.matcher(key)).matches()) {
+                headParam(m.group(1), "conv_" + m.group(2) + "_" + m.group(3), key, value, params, assignments, mismatched, unexpected);
+            } else if ((m = HEAD_OUT.matcher(key)).matches()) {
+                headParam(m.group(1), m.group(2) + "_" + m.group(3), key, value, params, assignments, mismatched, unexpected);
+            } else if ((m = HEAD_CONV_V1.matcher(key)).matches()) {
+                int seq = Integer.parseInt(m.group(2));
+                if (seq % 2 != 0) {
+                    unexpected.add(key + " (odd index of the pre-0.13 conv/ReLU Sequential)");
+                    continue;
+                }
+                headParam(m.group(1), "conv_" + seq / 2 + "_" + m.group(3), key, value, params, assignments, mismatched, unexpected);
+            } else if ((m = FPN_BLOCK.matcher(key)).matches() || (m = FPN_EXTRA.matcher(key)).matches()) {
+                convParam(graph, m.group(1), m.group(2), key, value, params, assignments, mismatched, unexpected);
+            } else if ((m = BODY.matcher(key)).matches()) {
+                String module = m.group(1);
+                Layer layer = layerConf(graph, module);
+                if (layer instanceof ConvolutionLayer && !(layer instanceof DepthwiseConvolution2D)) {
+                    convParam(graph, module, m.group(2), key, value, params, assignments, mismatched, unexpected);
+                } else if (layer instanceof DepthwiseConvolution2D || layer instanceof BatchNormalization) {
+                    batchNorms.computeIfAbsent(module, k -> new LinkedHashMap<>()).put(m.group(2), value);
+                } else {
+                    unexpected.add(key + (layer == null ? " (no layer '" + module + "' in the graph)"
+                            : " (layer '" + module + "' is a " + layer.getClass().getSimpleName() + ")"));
+                    continue;
+                }
+            } else {
+                unexpected.add(key);
+                continue;
+            }
+            used++;
+        }
+        for (Map.Entry<String, Map<String, INDArray>> bn : batchNorms.entrySet()) {
+            batchNorm(graph, bn.getKey(), bn.getValue(), params, assignments, mismatched);
+        }
+        TreeSet<String> unset = new TreeSet<>(params.keySet());
+        unset.removeAll(assignments.keySet());
+        if (!unexpected.isEmpty() || !mismatched.isEmpty() || !unset.isEmpty()) {
+            StringBuilder sb = new StringBuilder("torchvision state dict does not fit the graph:");
+            if (!mismatched.isEmpty()) {
+                sb.append("\n  shape mismatches (").append(mismatched.size()).append("): ").append(head(mismatched));
+            }
+            if (!unexpected.isEmpty()) {
+                sb.append("\n  unexpected tensors (").append(unexpected.size()).append("): ").append(head(unexpected));
+            }
+            if (!unset.isEmpty()) {
+                sb.append("\n  graph parameters missing from the state dict (").append(unset.size()).append("): ")
+                        .append(head(new ArrayList<>(unset)));
+            }
+            throw new IllegalArgumentException(sb.toString());
+        }
+        for (Map.Entry<String, INDArray> a : assignments.entrySet()) {
+            INDArray target = params.get(a.getKey());
+            target.assign(a.getValue().castTo(target.dataType()).reshape(target.shape()));
+        }
+        return new Report(used, assignments.size(), List.copyOf(skipped));
+    }
+
+    private static String head(List<String> items) {
+        int max = 12;
+        return items.size() <= max ? items.toString() : items.subList(0, max) + " … and " + (items.size() - max) + " more";
+    }
+
+    /** DL4J conv layer: torch OIHW weight = DL4J {@code W} [nOut, nIn, kH, kW]; bias [C] = {@code b} [1, C]. */
+    private static void convParam(ComputationGraph graph, String layer, String kind, String key, INDArray value,
+                                  Map<String, INDArray> params, Map<String, INDArray> out, List<String> mismatched,
+                                  List<String> unexpected) {
+        String param = layer + "_" + ("weight".equals(kind) ? "W" : "b");
+        put(param, key, value, "weight".equals(kind), params, out, mismatched, unexpected);
+    }
+
+    /** Shared head vertex parameter: weights OIHW → SameDiff YXIO {@code [kH, kW, in, out]}. */
+    private static void headParam(String vertex, String name, String key, INDArray value, Map<String, INDArray> params,
+                                  Map<String, INDArray> out, List<String> mismatched, List<String> unexpected) {
+        INDArray v = name.endsWith("_weight") ? value.permute(2, 3, 1, 0) : value;
+        put(vertex + "_" + name, key, v, name.endsWith("_weight"), params, out, mismatched, unexpected);
+    }
+
+    /** torchvision FrozenBatchNorm2d → our frozen affine layer, or DL4J BatchNormalization's four arrays. */
+    private static void batchNorm(ComputationGraph graph, String module, Map<String, INDArray> t,
+                                  Map<String, INDArray> params, Map<String, INDArray> out, List<String> mismatched) {
+        for (String k : new String[] {"weight", "bias", "running_mean", "running_var"}) {
+            if (!t.containsKey(k)) {
+                mismatched.add(module + "." + k + " is missing (a BatchNorm needs weight, bias, running_mean, running_var)");
+                return;
+            }
+        }
+        INDArray gamma = t.get("weight").castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        INDArray beta = t.get("bias").castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        INDArray mean = t.get("running_mean").castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        INDArray var = t.get("running_var").castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        Layer layer = layerConf(graph, module);
+        if (layer instanceof BatchNormalization) {
+            put(module + "_gamma", module + ".weight", gamma, false, params, out, mismatched, null);
+            put(module + "_beta", module + ".bias", beta, false, params, out, mismatched, null);
+            put(module + "_mean", module + ".running_mean", mean, false, params, out, mismatched, null);
+            put(module + "_var", module + ".running_var", var, false, params, out, mismatched, null);
+            return;
+        }
+        // y = (x − μ)·γ/√(σ² + ε) + β = x·scale + shift (torchvision FrozenBatchNorm2d.forward)
+        INDArray scale = gamma.div(Transforms.sqrt(var.add(FROZEN_BN_EPS), false));
+        INDArray shift = beta.sub(mean.mul(scale));
+        put(module + "_W", module + ".weight", scale, false, params, out, mismatched, null);
+        put(module + "_b", module + ".bias", shift, false, params, out, mismatched, null);
+    }
+
+    /**
+     * Records an assignment after checking the shape: weights must match exactly, vectors by length
+     * (DL4J keeps biases as {@code [1, C]}).
+     */
+    private static void put(String param, String key, INDArray value, boolean exactShape, Map<String, INDArray> params,
+                            Map<String, INDArray> out, List<String> mismatched, List<String> unexpected) {
+        INDArray target = params.get(param);
+        if (target == null) {
+            if (unexpected != null) {
+                unexpected.add(key + " (no graph parameter '" + param + "')");
+            } else {
+                mismatched.add(key + " → no graph parameter '" + param + "'");
+            }
+            return;
+        }
+        boolean ok = exactShape ? Arrays.equals(target.shape(), value.shape()) : target.length() == value.length()
+                && (value.rank() <= 1 || target.rank() <= 2);
+        if (!ok) {
+            mismatched.add(key + " " + Arrays.toString(value.shape()) + " vs " + param + " " + Arrays.toString(target.shape()));
+            out.putIfAbsent(param, null);  // reported as a mismatch, not again as missing
+            return;
+        }
+        if (out.containsKey(param)) {
+            mismatched.add(key + " sets " + param + " a second time");
+            return;
+        }
+        out.put(param, value);
+    }
+
+    private static Layer layerConf(ComputationGraph graph, String name) {
+        if (graph.getConfiguration().getVertices().get(name) == null || graph.getLayer(name) == null) {
+            return null;
+        }
+        Layer l = graph.getLayer(name).conf().getLayer();
+        while (true) {
+            if (l instanceof FrozenLayerWithBackprop f) {
+                l = f.getUnderlying();
+            } else if (l instanceof FrozenLayer f) {
+                l = f.getLayer();
+            } else {
+                return l;
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package io.github.retina4j.models.inference;
+
+import io.github.retina4j.data.annotations.CategoryMapping;
+import io.github.retina4j.data.anchors.AnchorGenerator;
+import io.github.retina4j.data.boxes.BatchedNms;
+import io.github.retina4j.data.boxes.BoxCoder;
+import io.github.retina4j.data.boxes.NmsConfig;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * RetinaNet post-processing (SPEC §6; Lin et al. 2017 §4 "Inference"; torchvision
+ * {@code RetinaNet.postprocess_detections}): dense network outputs → per-image detections in original
+ * image pixels with dataset category ids.
+ *
+ * <ol>
+ *   <li>sigmoid of the class logits {@code [N, C, A]} (one ND4J op over the whole batch);</li>
+ *   <li>per image and pyramid level: the (anchor, class) pairs with score &gt; threshold, of which the
+ *       {@code topKPerLevel} best are kept;</li>
+ *   <li>decode their deltas against their anchors with the {@link BoxCoder};</li>
+ *   <li>clip to the valid (unpadded) image area of the network input;</li>
+ *   <li>class-wise NMS ({@link BatchedNms}, IoU &gt; threshold suppresses) and the best
+ *       {@code maxDetectionsPerImage};</li>
+ *   <li>map back to the original image: remove padding offset, undo the flip, divide by the scale,
+ *       clip to the original size; contiguous class → dataset category id.</li>
+ * </ol>
+ * Candidate selection, NMS and the coordinate mapping are tight primitive-array code: they are
+ * sorting/greedy steps that ND4J cannot express. Immutable and thread-safe.
+ */
+public final class DetectionPostProcessor {
+
+    private final PostProcessConfig config;
+    private final BoxCoder coder;
+    private final CategoryMapping categories;
+
+    /**
+     * @param config     thresholds and limits
+     * @param coder      the coder the model was trained with
+     * @param categories contiguous index ↔ dataset category id (its size must equal C of the logits)
+     */
+    public DetectionPostProcessor(PostProcessConfig config, BoxCoder coder, CategoryMapping categories) {
+        if (config == null || coder == null || categories == null) {
+            throw new IllegalArgumentException("config, coder and categories are required");
+        }
+        this.config = config;
+        this.coder = coder;
+        this.categories = categories;
+    }
+
+    public PostProcessConfig config() {
+        return config;
+    }
+
+    public BoxCoder coder() {
+        return coder;
+    }
+
+    public CategoryMapping categories() {
+        return categories;
+    }
+
+    /**
+     * Post-processes a batch whose padded input is {@code paddedH × paddedW}, with the anchors of
+     * {@code anchorGenerator} (the generator the model was trained with).
+     */
+    public List<ImageDetections> process(INDArray classLogits, INDArray boxDeltas, AnchorGenerator anchorGenerator,
+                                         int paddedH, int paddedW, List<ImageMeta> metas) {
+        return process(classLogits, boxDeltas, anchorGenerator.anchors(paddedH, paddedW),
+                anchorsPerLevel(anchorGenerator, paddedH, paddedW), metas);
+    }
+
+    /** Number of anchors of every pyramid level for a padded input (from the generator's level starts). */
+    public static int[] anchorsPerLevel(AnchorGenerator generator, int paddedH, int paddedW) {
+        int[] start = generator.levelStartIndex(paddedH, paddedW);
+        int total = generator.numAnchors(paddedH, paddedW);
+        int[] counts = new int[start.length];
+        for (int l = 0; l < start.length; l++) {
+            counts[l] = (l + 1 < start.length ? start[l + 1] : total) - start[l];
+        }
+        return counts;
+    }
+
+    /**
+     * Post-processes a batch.
+     *
+     * @param classLogits       {@code [N, C, A]} class logits
+     * @param boxDeltas         {@code [N, 4, A]} box deltas (dx, dy, dw, dh)
+     * @param anchors           {@code [A, 4]} anchors of the padded input, level by level (P3 first)
+     * @param anchorsPerLevel   number of anchors of each level (sums to A)
+     * @param metas             one entry per image of the batch
+     * @return one result per image, in batch order
+     */
+    public List<ImageDetections> process(INDArray classLogits, INDArray boxDeltas, INDArray anchors,
+                                         int[] anchorsPerLevel, List<ImageMeta> metas) {
+        checkShapes(classLogits, boxDeltas, anchors, anchorsPerLevel, metas);
+        int n = (int) classLogits.size(0);
+        int c = (int) classLogits.size(1);
+        int a = (int) classLogits.size(2);
+        INDArray scores = Transforms.sigmoid(classLogits.castTo(DataType.FLOAT), true);
+        double[] anchorFlat = anchors.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        List<ImageDetections> out = new ArrayList<>(n);
+        for (int img = 0; img < n; img++) {
+            float[] s = scores.slice(img).dup('c').data().asFloat();           // [C, A], index cls·A + anchor
+            float[] d = boxDeltas.slice(img).castTo(DataType.FLOAT).dup('c').data().asFloat(); // [4, A]
+            out.add(processImage(s, d, c, a, anchorFlat, anchorsPerLevel, metas.get(img)));
+        }
+        return out;
+    }
+
+    private ImageDetections processImage(float[] s, float[] d, int c, int a, double[] anchors,
+                                         int[] anchorsPerLevel, ImageMeta meta) {
+        float thr = (float) config.scoreThreshold();
+        // 1. candidates (class·A + anchor) per level above the threshold, best topK of each level
+        int[] selected = new int[0];
+        int selectedCount = 0;
+        int levelStart = 0;
+        int[] buffer = new int[64];
+        for (int levelCount : anchorsPerLevel) {
+            int m = 0;
+            for (int cls = 0; cls < c; cls++) {
+                int base = cls * a;
+                for (int j = levelStart; j < levelStart + levelCount; j++) {
+                    if (s[base + j] > thr) {
+                        if (m == buffer.length) {
+                            buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                        }
+                        buffer[m++] = base + j;
+                    }
+                }
+            }
+            int k = Math.min(m, config.topKPerLevel());
+            int[] best = topK(buffer, m, k, s);
+            if (selectedCount + k > selected.length) {
+                selected = Arrays.copyOf(selected, Math.max(selectedCount + k, selected.length * 2));
+            }
+            System.arraycopy(best, 0, selected, selectedCount, k);
+            selectedCount += k;
+            levelStart += levelCount;
+        }
+        // 2. decode and clip to the valid network-input area
+        double[] boxes = new double[4 * selectedCount];
+        double[] scores = new double[selectedCount];
+        int[] classes = new int[selectedCount];
+        double minX = meta.offsetX(), minY = meta.offsetY();
+        double maxX = meta.offsetX() + meta.validWidth(), maxY = meta.offsetY() + meta.validHeight();
+        for (int i = 0; i < selectedCount; i++) {
+            int idx = selected[i];
+            int cls = idx / a;
+            int anchor = idx - cls * a;
+            coder.decode(d[anchor], d[a + anchor], d[2 * a + anchor], d[3 * a + anchor], anchors, anchor, boxes, 4 * i);
+            boxes[4 * i] = clamp(boxes[4 * i], minX, maxX);
+            boxes[4 * i + 1] = clamp(boxes[4 * i + 1], minY, maxY);
+            boxes[4 * i + 2] = clamp(boxes[4 * i + 2], minX, maxX);
+            boxes[4 * i + 3] = clamp(boxes[4 * i + 3], minY, maxY);
+            scores[i] = s[idx];
+            classes[i] = cls;
+        }
+        // 3. class-wise NMS, best maxDetections (threshold and top-k were applied per level above)
+        NmsConfig nms = new NmsConfig(config.nmsIouThreshold(), Double.NEGATIVE_INFINITY, 0,
+                config.maxDetectionsPerImage());
+        int[] keep = BatchedNms.nms(boxes, scores, classes, nms);
+        // 4. back to original image pixels
+        List<Detection> detections = new ArrayList<>(keep.length);
+        for (int i : keep) {
+            double[] box = toOriginal(boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3], meta);
+            if (box[2] - box[0] < config.minBoxSize() || box[3] - box[1] < config.minBoxSize()) {
+                continue;
+            }
+            int cls = classes[i];
+            detections.add(new Detection(box[0], box[1], box[2], box[3], cls, categories.toCategoryId(cls),
+                    categories.name(cls), scores[i]));
+        }
+        return new ImageDetections(meta, detections);
+    }
+
+    /**
+     * Maps a box in network-input pixels to original image pixels: subtract the padding offset,
+     * undo the horizontal flip inside the valid area, divide by the scale, clip to the image.
+     */
+    static double[] toOriginal(double x1, double y1, double x2, double y2, ImageMeta meta) {
+        x1 -= meta.offsetX();
+        x2 -= meta.offsetX();
+        y1 -= meta.offsetY();
+        y2 -= meta.offsetY();
+        if (meta.flipped()) {
+            double fx1 = meta.validWidth() - x2;
+            double fx2 = meta.validWidth() - x1;
+            x1 = fx1;
+            x2 = fx2;
+        }
+        return new double[] {
+            clamp(x1 / meta.scaleX(), 0, meta.originalWidth()),
+            clamp(y1 / meta.scaleY(), 0, meta.originalHeight()),
+            clamp(x2 / meta.scaleX(), 0, meta.originalWidth()),
+            clamp(y2 / meta.scaleY(), 0, meta.originalHeight())
+        };
+    }
+
+    private static double clamp(double v, double lo, double hi) {
+        return v < lo ? lo : (v > hi ? hi : v);
+    }
+
+    /**
+     * The {@code k} entries of {@code idx[0..m)} with the highest {@code s[idx]}, by decreasing score
+     * (ties: lower index first). Selection by a bounded sort: m log m on the candidates only.
+     */
+    static int[] topK(int[] idx, int m, int k, float[] s) {
+        long[] keys = new long[m];
+        for (int i = 0; i < m; i++) {
+            // scores are sigmoid outputs in [0, 1]: their float bits order like the values, so
+            // (~bits, index) sorts by decreasing score, then increasing index
+            long bits = Float.floatToIntBits(s[idx[i]]) & 0xffffffffL;
+            keys[i] = ((0xffffffffL - bits) << 32) | (idx[i] & 0xffffffffL);
+        }
+        Arrays.sort(keys);
+        int[] out = new int[k];
+        for (int i = 0; i < k; i++) {
+            out[i] = (int) keys[i];
+        }
+        return out;
+    }
+
+    private void checkShapes(INDArray logits, INDArray deltas, INDArray anchors, int[] perLevel, List<ImageMeta> metas) {
+        if (logits.rank() != 3) {
+            throw new IllegalArgumentException("class logits must be [N, C, A], got " + Arrays.toString(logits.shape()));
+        }
+        if (deltas.rank() != 3 || deltas.size(1) != 4 || deltas.size(0) != logits.size(0) || deltas.size(2) != logits.size(2)) {
+            throw new IllegalArgumentException("box deltas must be [N, 4, A] = [" + logits.size(0) + ", 4, "
+                    + logits.size(2) + "], got " + Arrays.toString(deltas.shape()));
+        }
+        if (logits.size(1) != categories.size()) {
+            throw new IllegalArgumentException("class logits have " + logits.size(1) + " classes but the category mapping has "
+                    + categories.size());
+        }
+        if (anchors.rank() != 2 || anchors.size(1) != 4 || anchors.size(0) != logits.size(2)) {
+            throw new IllegalArgumentException("anchors must be [A, 4] with A = " + logits.size(2) + ", got "
+                    + Arrays.toString(anchors.shape()));
+        }
+        long sum = 0;
+        for (int count : perLevel) {
+            if (count < 0) {
+                throw new IllegalArgumentException("negative anchor count per level: " + Arrays.toString(perLevel));
+            }
+            sum += count;
+        }
+        if (sum != logits.size(2)) {
+            throw new IllegalArgumentException("anchors per level " + Arrays.toString(perLevel) + " sum to " + sum
+                    + " but the outputs have A = " + logits.size(2));
+        }
+        if (metas == null || metas.size() != logits.size(0)) {
+            throw new IllegalArgumentException("need one ImageMeta per image: batch " + logits.size(0) + ", metas "
+                    + (metas == null ? "null" : metas.size()));
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.github.retina4j.models.inference;
+
+import java.util.Arrays;
+
+/**
+ * How an image becomes network input (SPEC §2, §4 transforms), saved with a model so that inference
+ * preprocesses exactly as training did: keep-ratio resize so that the short side is at most
+ * {@code minSize} and the long side at most {@code maxSize} (mmdetection/detectron2 rule:
+ * scale = min(minSize / short, maxSize / long)), RGB normalisation by {@code mean}/{@code std},
+ * zero padding (after normalisation) on the right/bottom to a multiple of {@code sizeDivisor}.
+ *
+ * @param minSize     target short side (800 for COCO)
+ * @param maxSize     cap of the long side (1333 for COCO)
+ * @param sizeDivisor padded height/width are multiples of this (32 by default, 128 for exact P3–P7 sizes)
+ * @param mean        RGB mean subtracted (ImageNet, SPEC §2)
+ * @param std         RGB std divided by (ImageNet, SPEC §2)
+ */
+public record PreprocessConfig(int minSize, int maxSize, int sizeDivisor, double[] mean, double[] std) {
+
+    /** ImageNet RGB mean on the 0–255 scale (SPEC §2). */
+    public static final double[] IMAGENET_MEAN = {123.675, 116.28, 103.53};
+    /** ImageNet RGB std on the 0–255 scale (SPEC §2). */
+    public static final double[] IMAGENET_STD = {58.395, 57.12, 57.375};
+    /** COCO short side (Lin et al. 2017 §5.1: "image scale 800 pixels"). */
+    public static final int COCO_MIN_SIZE = 800;
+    /** COCO long side cap (mmdetection/detectron2 (1333, 800)). */
+    public static final int COCO_MAX_SIZE = 1333;
+    /** Default padding divisor (mmdetection {@code size_divisor=32}). */
+    public static final int DEFAULT_SIZE_DIVISOR = 32;
+
+    public PreprocessConfig {
+        if (minSize <= 0 || maxSize <= 0) {
+            throw new IllegalArgumentException("minSize and maxSize must be positive, got " + minSize + ", " + maxSize);
+        }
+        if (sizeDivisor <= 0) {
+            throw new IllegalArgumentException("sizeDivisor must be positive, got " + sizeDivisor);
+        }
+        if (mean == null || mean.length != 3 || std == null || std.length != 3) {
+            throw new IllegalArgumentException("mean and std need 3 (RGB) values, got " + Arrays.toString(mean)
+                    + " / " + Arrays.toString(std));
+        }
+        for (double s : std) {
+            if (!(s > 0)) {
+                throw new IllegalArgumentException("std must be > 0, got " + Arrays.toString(std));
+            }
+        }
+        mean = mean.clone();
+        std = std.clone();
+    }
+
+    /** COCO defaults: (1333, 800), divisor 32, ImageNet normalisation. */
+    public static PreprocessConfig coco() {
+        return new PreprocessConfig(COCO_MIN_SIZE, COCO_MAX_SIZE, DEFAULT_SIZE_DIVISOR, IMAGENET_MEAN, IMAGENET_STD);
+    }
+
+    /** Same normalisation, another scale and divisor. */
+    public static PreprocessConfig of(int minSize, int maxSize, int sizeDivisor) {
+        return new PreprocessConfig(minSize, maxSize, sizeDivisor, IMAGENET_MEAN, IMAGENET_STD);
+    }
+
+    @Override
+    public double[] mean() {
+        return mean.clone();
+    }
+
+    @Override
+    public double[] std() {
+        return std.clone();
+    }
+
+    /** Keep-ratio scale factor for an image of {@code width × height}. */
+    public double scaleFor(int width, int height) {
+        double shortSide = Math.min(width, height);
+        double longSide = Math.max(width, height);
+        return Math.min(minSize / shortSide, maxSize / longSide);
+    }
+
+    /** {@code size} rounded up to the divisor. */
+    public int padded(int size) {
+        return (size + sizeDivisor - 1) / sizeDivisor * sizeDivisor;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PreprocessConfig p && p.minSize == minSize && p.maxSize == maxSize
+                && p.sizeDivisor == sizeDivisor && Arrays.equals(p.mean, mean) && Arrays.equals(p.std, std);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * (31 * minSize + maxSize) + sizeDivisor) + Arrays.hashCode(mean) * 7 + Arrays.hashCode(std);
+    }
+
+    @Override
+    public String toString() {
+        return "PreprocessConfig[min=" + minSize + ", max=" + maxSize + ", divisor=" + sizeDivisor + ", mean="
+                + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + "]";
+    }
+}

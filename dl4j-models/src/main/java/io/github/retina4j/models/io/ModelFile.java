@@ -1,0 +1,184 @@
+package io.github.retina4j.models.io;
+
+import io.github.retina4j.data.annotations.CategoryMapping;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * A detector on disk: DL4J's {@link ModelSerializer} zip (graph configuration incl. the loss state such
+ * as EFL's gradient statistics, parameters, optionally the updater) plus one JSON entry,
+ * {@value #METADATA_ENTRY}, holding {@link ModelMetadata}. The JSON is a plain zip entry (not Java
+ * serialisation) so that it can be read with {@code unzip -p model.zip retina4j-metadata.json}.
+ * Files are written to a temporary sibling and moved into place, so a crash never leaves a half-written
+ * model under the final name.
+ */
+public final class ModelFile {
+
+    /**
+     * Zip entry holding the metadata JSON. It sits at the top level: DL4J M2.1's
+     * {@code ModelSerializer.loadZipData} throws a bare IllegalArgumentException on any directory entry
+     * (ModelFileTest#directoryEntriesBreakDl4jRestore guards this).
+     */
+    public static final String METADATA_ENTRY = "retina4j-metadata.json";
+    /** Entries {@link ModelSerializer} always writes for a graph. */
+    private static final List<String> REQUIRED_DL4J_ENTRIES = List.of("configuration.json", "coefficients.bin");
+
+    private ModelFile() {
+    }
+
+    /** A restored graph with its metadata. */
+    public record Loaded(ComputationGraph graph, ModelMetadata metadata, Path file) {
+    }
+
+    /**
+     * Saves {@code graph} and {@code metadata} to {@code file} (atomically replaced).
+     *
+     * @param saveUpdater keep the updater state, for resuming training
+     */
+    public static void save(ComputationGraph graph, ModelMetadata metadata, Path file, boolean saveUpdater) throws IOException {
+        if (graph == null || metadata == null || file == null) {
+            throw new IllegalArgumentException("graph, metadata and file are required");
+        }
+        Path abs = file.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = Files.createTempFile(dir, abs.getFileName().toString(), ".tmp");
+        try {
+            ModelSerializer.writeModel(graph, tmp.toFile(), saveUpdater);
+            try (FileSystem zip = FileSystems.newFileSystem(URI.create("jar:" + tmp.toUri()), Map.of())) {
+                Path entry = zip.getPath(METADATA_ENTRY);
+                Files.writeString(entry, metadata.toJson(), StandardCharsets.UTF_8);
+            }
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Reads only the metadata (fast: the parameters are not loaded). */
+    public static ModelMetadata readMetadata(Path file) {
+        checkReadable(file);
+        try (ZipFile zip = open(file)) {
+            for (String required : REQUIRED_DL4J_ENTRIES) {
+                if (zip.getEntry(required) == null) {
+                    throw new ModelFileException(file, "not a DL4J model zip: entry '" + required + "' is missing");
+                }
+            }
+            ZipEntry entry = zip.getEntry(METADATA_ENTRY);
+            if (entry == null) {
+                throw new ModelFileException(file, "metadata entry '" + METADATA_ENTRY
+                        + "' is missing (a plain DL4J model? save it with ModelFile.save)");
+            }
+            String json;
+            try (InputStream in = zip.getInputStream(entry)) {
+                json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            try {
+                return ModelMetadata.fromJson(json, file + "!" + METADATA_ENTRY);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFileException(file, "invalid metadata", e);
+            }
+        } catch (ZipException e) {
+            throw new ModelFileException(file, "corrupt or truncated zip", e);
+        } catch (IOException e) {
+            throw new ModelFileException(file, "cannot read", e);
+        }
+    }
+
+    /**
+     * Loads graph and metadata.
+     *
+     * @param loadUpdater restore the updater state (for resuming training)
+     */
+    public static Loaded load(Path file, boolean loadUpdater) {
+        ModelMetadata metadata = readMetadata(file);
+        ComputationGraph graph;
+        try {
+            graph = ModelSerializer.restoreComputationGraph(file.toFile(), loadUpdater);
+        } catch (Exception | Error e) {
+            if (e instanceof VirtualMachineError vme && !(e instanceof OutOfMemoryError)) {
+                throw vme;
+            }
+            throw new ModelFileException(file, "the DL4J graph cannot be restored (corrupt entries or a"
+                    + " configuration from another version)", e);
+        }
+        String[] outputs = graph.getConfiguration().getNetworkOutputs().toArray(new String[0]);
+        for (String name : new String[] {metadata.classOutput(), metadata.boxOutput()}) {
+            if (!Arrays.asList(outputs).contains(name)) {
+                throw new ModelFileException(file, "metadata names output '" + name + "' but the graph's outputs are "
+                        + Arrays.toString(outputs));
+            }
+        }
+        return new Loaded(graph, metadata, file);
+    }
+
+    /**
+     * Loads a model that must have been trained for exactly {@code expected} (same category ids, in the
+     * same order, with the same names); otherwise fails naming what differs (SPEC §9 "a model file from
+     * another class list").
+     */
+    public static Loaded load(Path file, CategoryMapping expected, boolean loadUpdater) {
+        ModelMetadata metadata = readMetadata(file);
+        checkClasses(file, metadata.categories(), expected);
+        return load(file, loadUpdater);
+    }
+
+    /** Throws a {@link ModelFileException} describing how {@code actual} differs from {@code expected}. */
+    static void checkClasses(Path file, CategoryMapping actual, CategoryMapping expected) {
+        if (expected == null || actual.equals(expected)) {
+            return;
+        }
+        List<String> diffs = new ArrayList<>();
+        if (actual.size() != expected.size()) {
+            diffs.add("it has " + actual.size() + " classes, expected " + expected.size());
+        }
+        int shown = 0;
+        for (int i = 0; i < Math.min(actual.size(), expected.size()) && shown < 5; i++) {
+            if (actual.toCategoryId(i) != expected.toCategoryId(i) || !actual.name(i).equals(expected.name(i))) {
+                diffs.add("class " + i + " is id " + actual.toCategoryId(i) + " '" + actual.name(i) + "', expected id "
+                        + expected.toCategoryId(i) + " '" + expected.name(i) + "'");
+                shown++;
+            }
+        }
+        throw new ModelFileException(file, "trained for another class list: " + String.join("; ", diffs));
+    }
+
+    private static void checkReadable(Path file) {
+        if (file == null) {
+            throw new IllegalArgumentException("model file path is null");
+        }
+        if (!Files.exists(file)) {
+            throw new ModelFileException(file, "does not exist");
+        }
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new ModelFileException(file, "is not a readable file");
+        }
+    }
+
+    private static ZipFile open(Path file) throws IOException {
+        try {
+            return new ZipFile(file.toFile());
+        } catch (ZipException e) {
+            throw new ModelFileException(file, "not a model zip (corrupt or truncated)", e);
+        }
+    }
+}

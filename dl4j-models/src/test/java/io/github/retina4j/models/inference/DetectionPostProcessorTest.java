@@ -1,0 +1,188 @@
+package io.github.retina4j.models.inference;
+
+import io.github.retina4j.data.annotations.CategoryMapping;
+import io.github.retina4j.data.boxes.BoxCoder;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DetectionPostProcessorTest {
+
+    /** Dataset ids are deliberately non-contiguous: index 0 → 7, 1 → 3, 2 → 90. */
+    private static final CategoryMapping CATS = new CategoryMapping(new int[] {7, 3, 90}, new String[] {"cat", "dog", "kite"});
+    private static final int C = 3;
+    /** Level 0: four anchors; level 1: two anchors. */
+    private static final int[] PER_LEVEL = {4, 2};
+    private static final double[][] ANCHORS = {
+        {0, 0, 20, 20}, {10, 10, 30, 30}, {40, 40, 60, 60}, {2, 0, 22, 20},
+        {0, 0, 80, 80}, {40, 0, 100, 60}};
+    private static final int A = ANCHORS.length;
+
+    /** Logit whose sigmoid is p. */
+    private static double logit(double p) {
+        return Math.log(p / (1 - p));
+    }
+
+    private static INDArray background(int n) {
+        return Nd4j.valueArrayOf(new long[] {n, C, A}, logit(0.001), DataType.FLOAT);
+    }
+
+    private static INDArray anchors() {
+        return Nd4j.createFromArray(ANCHORS).castTo(DataType.FLOAT);
+    }
+
+    private static DetectionPostProcessor processor(PostProcessConfig cfg) {
+        return new DetectionPostProcessor(cfg, BoxCoder.torchvisionDefault(), CATS);
+    }
+
+    private static List<Detection> run(PostProcessConfig cfg, INDArray logits, INDArray deltas, ImageMeta meta) {
+        return processor(cfg).process(logits, deltas, anchors(), PER_LEVEL, List.of(meta)).get(0).detections();
+    }
+
+    private static final ImageMeta IDENTITY = ImageMeta.identity(1, 100, 100);
+
+    @Test
+    void knownBoxesComeOutWithScoresAndDatasetCategoryIds() {
+        INDArray logits = background(1);
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        logits.putScalar(new int[] {0, 1, 2}, logit(0.9));     // anchor 2, class 1, zero deltas → the anchor itself
+        logits.putScalar(new int[] {0, 2, 4}, logit(0.7));     // anchor 4, class 2, shifted and scaled
+        deltas.putScalar(new int[] {0, 0, 4}, 0.25);           // dx: centre 40 → 60
+        deltas.putScalar(new int[] {0, 3, 4}, Math.log(0.5));  // dh: height 80 → 40
+        List<Detection> dets = run(PostProcessConfig.coco(), logits, deltas, IDENTITY);
+        assertEquals(2, dets.size());
+        Detection d0 = dets.get(0);
+        assertEquals(0.9, d0.score(), 1e-6);
+        assertEquals(1, d0.classIndex());
+        assertEquals(3, d0.categoryId());
+        assertEquals("dog", d0.categoryName());
+        assertArrayEquals(new double[] {40, 40, 60, 60}, new double[] {d0.x1(), d0.y1(), d0.x2(), d0.y2()}, 1e-4);
+        Detection d1 = dets.get(1);
+        assertEquals(90, d1.categoryId());
+        assertArrayEquals(new double[] {20, 20, 100, 60}, new double[] {d1.x1(), d1.y1(), d1.x2(), d1.y2()}, 1e-4);
+        assertArrayEquals(new double[] {20, 20, 80, 40}, d1.cocoBbox(), 1e-4);
+    }
+
+    @Test
+    void scoreThresholdIsStrictAndConfigurable() {
+        INDArray logits = background(1);
+        logits.putScalar(new int[] {0, 0, 0}, logit(0.049));
+        logits.putScalar(new int[] {0, 0, 2}, logit(0.051));
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        List<Detection> coco = run(PostProcessConfig.coco(), logits, deltas, IDENTITY);
+        assertEquals(1, coco.size());
+        assertEquals(0.051, coco.get(0).score(), 1e-6);
+        // the LVIS preset keeps almost everything: 2 + every background pair (0.001 > 0.0001) up to 300
+        List<Detection> lvis = run(PostProcessConfig.lvis(), logits, deltas, IDENTITY);
+        assertTrue(lvis.size() > 2, "LVIS threshold keeps low scores, got " + lvis.size());
+        assertEquals(0.051, lvis.get(0).score(), 1e-6);
+    }
+
+    @Test
+    void topKIsAppliedPerLevel() {
+        INDArray logits = background(1);
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        // level 0: three non-overlapping candidates of different classes; level 1: one weak candidate
+        logits.putScalar(new int[] {0, 0, 0}, logit(0.9));
+        logits.putScalar(new int[] {0, 1, 2}, logit(0.8));
+        logits.putScalar(new int[] {0, 2, 1}, logit(0.7));
+        logits.putScalar(new int[] {0, 0, 5}, logit(0.2));
+        List<Detection> dets = run(PostProcessConfig.coco().withTopKPerLevel(2), logits, deltas, IDENTITY);
+        // the 0.7 candidate is third on level 0 and dropped; the 0.2 one is first on level 1 and kept
+        assertEquals(3, dets.size());
+        assertArrayEquals(new double[] {0.9, 0.8, 0.2},
+                dets.stream().mapToDouble(Detection::score).toArray(), 1e-6);
+    }
+
+    @Test
+    void nmsIsClassWiseAndMaxDetectionsIsHonoured() {
+        INDArray logits = background(1);
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        // anchors 0 and 3 overlap with IoU 18·20/(2·400 − 360) ≈ 0.82
+        logits.putScalar(new int[] {0, 0, 0}, logit(0.9));
+        logits.putScalar(new int[] {0, 0, 3}, logit(0.8));  // same class: suppressed
+        logits.putScalar(new int[] {0, 1, 3}, logit(0.6));  // other class: kept
+        logits.putScalar(new int[] {0, 2, 5}, logit(0.5));
+        List<Detection> dets = run(PostProcessConfig.coco(), logits, deltas, IDENTITY);
+        assertArrayEquals(new double[] {0.9, 0.6, 0.5}, dets.stream().mapToDouble(Detection::score).toArray(), 1e-6);
+        assertArrayEquals(new int[] {0, 1, 2}, dets.stream().mapToInt(Detection::classIndex).toArray());
+        // a looser NMS threshold keeps the overlapping pair
+        assertEquals(4, run(PostProcessConfig.coco().withNmsIouThreshold(0.9), logits, deltas, IDENTITY).size());
+        // max detections keeps the best ones
+        List<Detection> two = run(PostProcessConfig.coco().withMaxDetectionsPerImage(2), logits, deltas, IDENTITY);
+        assertArrayEquals(new double[] {0.9, 0.6}, two.stream().mapToDouble(Detection::score).toArray(), 1e-6);
+    }
+
+    @Test
+    void boxesAreClippedToTheValidAreaAndMappedBackThroughPaddingFlipAndScale() {
+        INDArray logits = background(1);
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        logits.putScalar(new int[] {0, 0, 1}, logit(0.9));  // anchor [10, 10, 30, 30]
+        logits.putScalar(new int[] {0, 1, 5}, logit(0.8));  // anchor [40, 0, 100, 60]: crosses the valid width 50
+        // original 25×20 image, resized ×2 to 50×40, flipped, padded by 4 on the left and 2 on top
+        ImageMeta meta = new ImageMeta(42, 25, 20, 2.0, 2.0, true, 50, 40, 4, 2);
+        List<ImageDetections> res = processor(PostProcessConfig.coco()).process(logits, deltas, anchors(), PER_LEVEL, List.of(meta));
+        assertEquals(42, res.get(0).imageId());
+        List<Detection> dets = res.get(0).detections();
+        Detection a = dets.get(0);
+        // minus offset: [6, 8, 26, 28]; unflip in width 50: [24, 8, 44, 28]; ÷2: [12, 4, 22, 14]
+        assertArrayEquals(new double[] {12, 4, 22, 14}, new double[] {a.x1(), a.y1(), a.x2(), a.y2()}, 1e-9);
+        Detection b = dets.get(1);
+        // clipped to the valid area [4, 2, 54, 42]: [40, 2, 54, 42]; minus offset [36, 0, 50, 40];
+        // unflip: [0, 0, 14, 40]; ÷2: [0, 0, 7, 20]
+        assertArrayEquals(new double[] {0, 0, 7, 20}, new double[] {b.x1(), b.y1(), b.x2(), b.y2()}, 1e-9);
+    }
+
+    @Test
+    void flippedAndUnflippedInputsGiveTheSameOriginalBoxes() {
+        // property: predicting the mirror image and mapping back equals predicting the image itself
+        Random rnd = new Random(3);
+        for (int t = 0; t < 20; t++) {
+            double x1 = rnd.nextDouble() * 40, y1 = rnd.nextDouble() * 40;
+            double x2 = x1 + 1 + rnd.nextDouble() * 40, y2 = y1 + 1 + rnd.nextDouble() * 40;
+            ImageMeta plain = ImageMeta.of(1, 64, 64, 1.25, 80, 80);
+            double[] direct = DetectionPostProcessor.toOriginal(x1, y1, x2, y2, plain);
+            double[] mirrored = DetectionPostProcessor.toOriginal(80 - x2, y1, 80 - x1, y2, plain.withFlipped(true));
+            assertArrayEquals(direct, mirrored, 1e-9);
+        }
+    }
+
+    @Test
+    void batchImagesAreIndependent() {
+        INDArray logits = background(2);
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 2, 4, A);
+        logits.putScalar(new int[] {0, 0, 0}, logit(0.9));
+        logits.putScalar(new int[] {1, 2, 4}, logit(0.8));
+        List<ImageDetections> res = processor(PostProcessConfig.coco()).process(logits, deltas, anchors(), PER_LEVEL,
+                List.of(ImageMeta.identity(5, 100, 100), ImageMeta.identity(6, 100, 100)));
+        assertEquals(1, res.get(0).size());
+        assertEquals(7, res.get(0).detections().get(0).categoryId());
+        assertEquals(1, res.get(1).size());
+        assertEquals(90, res.get(1).detections().get(0).categoryId());
+        assertEquals(6, res.get(1).imageId());
+    }
+
+    @Test
+    void shapeMismatchesAreReported() {
+        DetectionPostProcessor p = processor(PostProcessConfig.coco());
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.process(
+                Nd4j.zeros(DataType.FLOAT, 1, 5, A), deltas, anchors(), PER_LEVEL, List.of(IDENTITY)));
+        assertTrue(e.getMessage().contains("5 classes"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> p.process(
+                background(1), deltas, anchors(), new int[] {4, 3}, List.of(IDENTITY)));
+        assertTrue(e.getMessage().contains("sum to 7"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> p.process(
+                background(1), deltas, anchors(), PER_LEVEL, List.of()));
+        assertTrue(e.getMessage().contains("one ImageMeta per image"), e.getMessage());
+    }
+}

@@ -1,0 +1,150 @@
+package io.github.retina4j.models.inference;
+
+import io.github.retina4j.models.io.ModelFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.factory.Nd4j;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DetectorTest {
+
+    @TempDir
+    Path dir;
+
+    /** Random rectangles on a random background, w×h. */
+    static BufferedImage picture(long seed, int w, int h) {
+        Random rnd = new Random(seed);
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(new Color(rnd.nextInt(256), rnd.nextInt(256), rnd.nextInt(256)));
+        g.fillRect(0, 0, w, h);
+        for (int i = 0; i < 6; i++) {
+            g.setColor(new Color(rnd.nextInt(256), rnd.nextInt(256), rnd.nextInt(256)));
+            g.fillRect(rnd.nextInt(w), rnd.nextInt(h), 5 + rnd.nextInt(w / 2), 5 + rnd.nextInt(h / 2));
+        }
+        g.dispose();
+        return img;
+    }
+
+    private static Detector detector(int replicas) {
+        return new Detector(TinyDetectionModel.graph(12), TinyDetectionModel.metadata(), replicas);
+    }
+
+    @Test
+    void detectsOnAnImageWithBoxesInOriginalPixels() {
+        try (Detector d = detector(1)) {
+            BufferedImage img = picture(1, 150, 90);  // resized ×(64/90) → 107×64, padded 128×64
+            ImageDetections res = d.detect(img);
+            assertFalse(res.detections().isEmpty(), "the tiny model with threshold 0.01 must detect something");
+            assertTrue(res.size() <= 100);
+            double prev = Double.POSITIVE_INFINITY;
+            for (Detection det : res.detections()) {
+                assertTrue(det.x1() >= 0 && det.x2() <= 150 && det.y1() >= 0 && det.y2() <= 90, det.toString());
+                assertTrue(det.x1() <= det.x2() && det.y1() <= det.y2(), det.toString());
+                assertTrue(det.score() > 0.01 && det.score() <= prev, det.toString());
+                assertEquals(TinyDetectionModel.CATEGORIES.toCategoryId(det.classIndex()), det.categoryId());
+                prev = det.score();
+            }
+            assertEquals(150, res.meta().originalWidth());
+        }
+    }
+
+    @Test
+    void fileAndImageGiveTheSameDetections() throws Exception {
+        BufferedImage img = picture(2, 100, 70);
+        Path png = dir.resolve("img.png");
+        ImageIO.write(img, "png", png.toFile());
+        try (Detector d = detector(1)) {
+            assertEquals(d.detect(img).detections(), d.detect(png).detections());
+        }
+    }
+
+    @Test
+    void loadsFromAModelFile() throws Exception {
+        Path model = dir.resolve("tiny.zip");
+        ModelFile.save(TinyDetectionModel.graph(12), TinyDetectionModel.metadata(), model, false);
+        BufferedImage img = picture(3, 120, 64);
+        try (Detector fromFile = Detector.load(model, 1); Detector inMemory = detector(1)) {
+            assertEquals(inMemory.detect(img).detections(), fromFile.detect(img).detections());
+        }
+    }
+
+    @Test
+    void concurrentCallersGetTheSameResultsAsASingleThread() throws Exception {
+        int images = 6;
+        List<BufferedImage> pictures = new ArrayList<>();
+        List<List<Detection>> expected = new ArrayList<>();
+        try (Detector single = detector(1)) {
+            for (int i = 0; i < images; i++) {
+                pictures.add(picture(100 + i, 64 + 16 * i, 64 + 8 * (i % 3)));
+                expected.add(single.detect(pictures.get(i)).detections());
+            }
+        }
+        int threads = 4;
+        try (Detector shared = detector(3)) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<Integer>> futures = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int offset = t;
+                    futures.add(pool.submit(() -> {
+                        int checked = 0;
+                        for (int r = 0; r < 3 * images; r++) {
+                            int i = (r + offset) % images;
+                            assertEquals(expected.get(i), shared.detect(pictures.get(i)).detections(),
+                                    "image " + i + " on thread " + offset);
+                            checked++;
+                        }
+                        return checked;
+                    }));
+                }
+                for (Future<Integer> f : futures) {
+                    assertEquals(3 * images, f.get());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertTrue(shared.replicasCreated() >= 1 && shared.replicasCreated() <= 3,
+                    "replicas " + shared.replicasCreated());
+        }
+    }
+
+    @Test
+    void tensorInputMustBePaddedNchw() {
+        try (Detector d = detector(1)) {
+            assertThrows(IllegalArgumentException.class, () -> d.detect(Nd4j.zeros(1, 1, 64, 64)));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.detect(Nd4j.zeros(1, 3, 64, 50)));
+            assertTrue(e.getMessage().contains("multiples of the size divisor 32"), e.getMessage());
+            assertEquals(2, d.detect(Nd4j.zeros(2, 3, 64, 96)).size());
+        }
+    }
+
+    @Test
+    void unreadableImageFilesAreReported() throws Exception {
+        Path bad = dir.resolve("not-an-image.png");
+        Files.writeString(bad, "hello");
+        try (Detector d = detector(1)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.detect(bad));
+            assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> d.detect(dir.resolve("missing.jpg")));
+            assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.github.retina4j.models.io;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.retina4j.data.anchors.AnchorConfig;
+import io.github.retina4j.data.boxes.BoxCoder;
+import io.github.retina4j.models.inference.TinyDetectionModel;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelMetadataTest {
+
+    @Test
+    void jsonRoundTripKeepsEveryField() throws Exception {
+        ObjectNode cfg = new ObjectMapper().createObjectNode().put("backbone", "resnet50").put("fpnChannels", 256);
+        ModelMetadata m = TinyDetectionModel.metadata();
+        m = new ModelMetadata(m.categories(), m.preprocessing(), AnchorConfig.torchvisionRetinaNet(),
+                BoxCoder.torchvisionDefault(), m.postprocessing(), "cls", "box", cfg);
+        ModelMetadata back = ModelMetadata.fromJson(m.toJson(), "test");
+        assertEquals(m.categories(), back.categories());
+        assertEquals(m.preprocessing(), back.preprocessing());
+        assertEquals(m.anchors(), back.anchors());
+        assertEquals(m.boxCoder().toString(), back.boxCoder().toString());
+        assertEquals(m.postprocessing(), back.postprocessing());
+        assertEquals(cfg, back.modelConfig());
+        assertNull(ModelMetadata.fromJson(TinyDetectionModel.metadata().toJson(), "t").modelConfig());
+    }
+
+    @Test
+    void missingOrInvalidFieldsAreNamed() {
+        String json = TinyDetectionModel.metadata().toJson();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelMetadata.fromJson(json.replace("\"preprocessing\"", "\"preproc\""), "m.zip!meta"));
+        assertTrue(e.getMessage().startsWith("m.zip!meta"), e.getMessage());
+        assertTrue(e.getMessage().contains("'preprocessing' is missing"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ModelMetadata.fromJson("{\"formatVersion\": 99}", "m"));
+        assertTrue(e.getMessage().contains("formatVersion 99"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ModelMetadata.fromJson("{not json", "m"));
+        assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ModelMetadata.fromJson(json.replace("\"sizeDivisor\" : 32", "\"sizeDivisor\" : -1"), "m"));
+        assertTrue(e.getMessage().contains("sizeDivisor must be positive"), e.getMessage());
+    }
+}
