@@ -1,0 +1,260 @@
+package io.github.retina4j.losses;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Equalized focal loss (Li et al., "Equalized Focal Loss for Dense Long-Tailed Object Detection",
+ * CVPR 2022, eq. 4–6; SPEC §3.2), stateful like the reference implementation (ModelTC/EOD {@code efl.py}).
+ *
+ * <p>Per class j: γ_j = γ_b + s·(1 − g_j), w_j = γ_j / γ_b,
+ * EFL = −α_t·w_j·(1 − p_t)^{γ_j}·log p_t, S = Σ m·EFL / Z, Z = max(1, N_pos). g_j = {@code posNeg[j]}.
+ *
+ * <h2>State and its update (exactly as the reference, SPEC §3.2)</h2>
+ * Initial state posGrad = 0, negGrad = 0, posNeg = 1 (so the first step is the plain focal loss).
+ * One training step: (1) γ_j, w_j from the state before the step (constants); (2) S and G = ∂S/∂x —
+ * the gradient of the normalised objective S, which is what {@link #computeGradient} returns (no
+ * minibatch division happens inside the loss, so nothing has to be undone); (3) posGrad_j += Σ |G| over
+ * used positive elements of class j, negGrad_j += Σ |G| over used negative elements,
+ * posNeg_j = clamp(posGrad_j / (negGrad_j + 1e-10), 0, 1).
+ * The update happens only on the training path ({@code computeGradient} /
+ * {@code computeGradientAndScore}); {@code computeScore}/{@code computeScoreArray} (scoring,
+ * evaluation) never change it. Note that {@code ComputationGraph.calculateGradients} also runs the
+ * training path.
+ *
+ * <h2>Persistence</h2>
+ * The state is stored in JSON fields of this object, so it is written with the graph configuration
+ * JSON and therefore by {@code ModelSerializer}, and resumes with a restored model.
+ *
+ * <h2>Gradient checks</h2>
+ * A gradient check computes one analytic gradient (training path) and then many scores: the state
+ * update in between would change the objective. Call {@link #setStateFrozen(boolean) setStateFrozen(true)}
+ * (also useful to fine-tune with fixed statistics) before {@code GradientCheckUtil}.
+ *
+ * <p>Inputs, masks and DL4J normalisation contract: as {@link SigmoidFocalLoss} (build graphs with
+ * {@code miniBatch(false)}). Not thread-safe while training (the state is updated in place), like
+ * any DL4J layer configuration.
+ */
+public class EqualizedFocalLoss extends AbstractDenseLoss {
+
+    private static final long serialVersionUID = 1L;
+
+    /** γ_b = 2 (EFL paper §4.1, same as focal loss). */
+    public static final double DEFAULT_GAMMA_B = 2.0;
+    /** s = 8 (EFL paper, Table 5 best scale factor). */
+    public static final double DEFAULT_SCALE_FACTOR = 8.0;
+    /** ε in g_j = G⁺/(G⁻ + ε) as in EOD efl.py. */
+    public static final double EPS = 1e-10;
+
+    @JsonProperty("alpha")
+    private double alpha;
+    @JsonProperty("gammaB")
+    private double gammaB;
+    @JsonProperty("scaleFactor")
+    private double scaleFactor;
+    @JsonProperty("numClasses")
+    private int numClasses;
+    @JsonProperty("posGrad")
+    private double[] posGrad;
+    @JsonProperty("negGrad")
+    private double[] negGrad;
+    @JsonProperty("posNeg")
+    private double[] posNeg;
+    @JsonProperty("stateFrozen")
+    private boolean stateFrozen;
+
+    /**
+     * Paper defaults (α 0.25, γ_b 2, s 8) with the number of classes taken from the first labels
+     * seen (numClasses = 0 until then). Prefer {@link #EqualizedFocalLoss(int)}.
+     */
+    public EqualizedFocalLoss() {
+        this(SigmoidFocalLoss.DEFAULT_ALPHA, DEFAULT_GAMMA_B, DEFAULT_SCALE_FACTOR, 0);
+    }
+
+    /** Paper defaults for {@code numClasses} classes. */
+    public EqualizedFocalLoss(int numClasses) {
+        this(SigmoidFocalLoss.DEFAULT_ALPHA, DEFAULT_GAMMA_B, DEFAULT_SCALE_FACTOR, numClasses);
+    }
+
+    /**
+     * @param alpha       α in [0, 1]
+     * @param gammaB      γ_b &gt; 0 (it divides the weighting factor)
+     * @param scaleFactor s ≥ 0
+     * @param numClasses  C ≥ 1 (0 = from the first labels)
+     */
+    public EqualizedFocalLoss(double alpha, double gammaB, double scaleFactor, int numClasses) {
+        LossMath.checkUnitInterval("EqualizedFocalLoss alpha", alpha);
+        LossMath.checkPositive("EqualizedFocalLoss gammaB", gammaB);
+        LossMath.checkNonNegative("EqualizedFocalLoss scaleFactor", scaleFactor);
+        if (numClasses < 0) {
+            throw new IllegalArgumentException("EqualizedFocalLoss numClasses must be >= 0, got " + numClasses);
+        }
+        this.alpha = alpha;
+        this.gammaB = gammaB;
+        this.scaleFactor = scaleFactor;
+        this.numClasses = numClasses;
+        if (numClasses > 0) {
+            resetState();
+        }
+    }
+
+    /** Resets the statistics to the reference's initial values (posGrad 0, negGrad 0, posNeg 1). */
+    public synchronized void resetState() {
+        if (numClasses <= 0) {
+            throw new IllegalStateException("EqualizedFocalLoss: numClasses unknown, cannot size the state");
+        }
+        posGrad = new double[numClasses];
+        negGrad = new double[numClasses];
+        posNeg = new double[numClasses];
+        Arrays.fill(posNeg, 1.0);
+    }
+
+    /**
+     * Replaces the state (e.g. to resume from statistics saved elsewhere). Arrays are copied; each
+     * must have numClasses entries, finite and ≥ 0, posNeg within [0, 1].
+     */
+    public synchronized void setState(double[] posGrad, double[] negGrad, double[] posNeg) {
+        checkStateVector("posGrad", posGrad, false);
+        checkStateVector("negGrad", negGrad, false);
+        checkStateVector("posNeg", posNeg, true);
+        this.posGrad = posGrad.clone();
+        this.negGrad = negGrad.clone();
+        this.posNeg = posNeg.clone();
+    }
+
+    private void checkStateVector(String name, double[] v, boolean unit) {
+        if (v == null || v.length != numClasses) {
+            throw new IllegalArgumentException("EqualizedFocalLoss " + name + " must have numClasses = " + numClasses
+                    + " entries, got " + (v == null ? "null" : v.length));
+        }
+        for (int j = 0; j < v.length; j++) {
+            if (!(v[j] >= 0) || Double.isInfinite(v[j]) || (unit && v[j] > 1)) {
+                throw new IllegalArgumentException("EqualizedFocalLoss " + name + "[" + j + "] invalid: " + v[j]);
+            }
+        }
+    }
+
+    public synchronized double[] getPosGrad() {
+        return posGrad == null ? null : posGrad.clone();
+    }
+
+    public synchronized double[] getNegGrad() {
+        return negGrad == null ? null : negGrad.clone();
+    }
+
+    public synchronized double[] getPosNeg() {
+        return posNeg == null ? null : posNeg.clone();
+    }
+
+    public boolean isStateFrozen() {
+        return stateFrozen;
+    }
+
+    /** When true the training path leaves the statistics unchanged (gradient checks, fine-tuning). */
+    public void setStateFrozen(boolean stateFrozen) {
+        this.stateFrozen = stateFrozen;
+    }
+
+    public double getAlpha() {
+        return alpha;
+    }
+
+    public double getGammaB() {
+        return gammaB;
+    }
+
+    public double getScaleFactor() {
+        return scaleFactor;
+    }
+
+    public int getNumClasses() {
+        return numClasses;
+    }
+
+    /** γ_j = γ_b + s·(1 − posNeg_j) (EFL eq. 5) from the current state. */
+    public synchronized double[] focusingFactors() {
+        double[] g = new double[numClasses];
+        for (int j = 0; j < numClasses; j++) {
+            g[j] = gammaB + scaleFactor * (1.0 - posNeg[j]);
+        }
+        return g;
+    }
+
+    private synchronized void ensureState(long cols) {
+        if (numClasses == 0) {
+            numClasses = Math.toIntExact(cols);
+            resetState();
+        }
+        if (cols != numClasses) {
+            throw new IllegalArgumentException("EqualizedFocalLoss numClasses = " + numClasses
+                    + " does not match the " + cols + " prediction columns");
+        }
+        if (posGrad == null || negGrad == null || posNeg == null) {
+            resetState();
+        }
+    }
+
+    @Override
+    protected Terms compute(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean training) {
+        ensureState(x.columns());
+        double[] gammaJ = focusingFactors();
+        double[] wJ = new double[numClasses];
+        for (int j = 0; j < numClasses; j++) {
+            wJ[j] = gammaJ[j] / gammaB; // weighting factor (EFL eq. 6)
+        }
+        double z = LossMath.normalizer(LossMath.countPositiveRows(y, mask));
+        INDArray[] t = FocalKernel.compute(y, x, alpha, Double.NaN, LossMath.rowVector(gammaJ, x),
+                LossMath.rowVector(wJ, x), null, wantGrad);
+        INDArray loss = LossMath.applyMask(t[0], mask).divi(z);
+        INDArray grad = wantGrad ? LossMath.applyMask(t[1], mask).divi(z) : null;
+        return new Terms(loss, grad);
+    }
+
+    @Override
+    protected void afterTrainingGradient(INDArray y, INDArray gradX, INDArray mask) {
+        if (stateFrozen) {
+            return;
+        }
+        // G = |∂S/∂x|, already zero on ignored elements; split by label (reference README, EFL step 3)
+        INDArray g = org.nd4j.linalg.ops.transforms.Transforms.abs(gradX, true);
+        double[] all = g.sum(0).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+        double[] pos = g.muli(y).sum(0).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+        synchronized (this) {
+            for (int j = 0; j < numClasses; j++) {
+                posGrad[j] += pos[j];
+                negGrad[j] += all[j] - pos[j];
+                posNeg[j] = Math.min(1.0, Math.max(0.0, posGrad[j] / (negGrad[j] + EPS)));
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "EqualizedFocalLoss(alpha=" + alpha + ", gammaB=" + gammaB + ", scaleFactor=" + scaleFactor
+                + ", numClasses=" + numClasses + ")";
+    }
+
+    @Override
+    public synchronized boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof EqualizedFocalLoss)) {
+            return false;
+        }
+        EqualizedFocalLoss that = (EqualizedFocalLoss) o;
+        return Double.compare(alpha, that.alpha) == 0 && Double.compare(gammaB, that.gammaB) == 0
+                && Double.compare(scaleFactor, that.scaleFactor) == 0 && numClasses == that.numClasses
+                && stateFrozen == that.stateFrozen && Arrays.equals(posGrad, that.posGrad)
+                && Arrays.equals(negGrad, that.negGrad) && Arrays.equals(posNeg, that.posNeg);
+    }
+
+    @Override
+    public synchronized int hashCode() {
+        return Objects.hash(alpha, gammaB, scaleFactor, numClasses, stateFrozen, Arrays.hashCode(posGrad),
+                Arrays.hashCode(negGrad), Arrays.hashCode(posNeg));
+    }
+}
