@@ -168,6 +168,7 @@ class DetectorTest {
         try (Detector d = detector(1)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.detect(bad));
             assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("cannot be decoded"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> d.detect(dir.resolve("missing.jpg")));
             assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         }

@@ -13,7 +13,7 @@ import io.github.retina4j.models.fpn.BfpConfig;
 import io.github.retina4j.models.fpn.FpnConfig;
 import io.github.retina4j.models.heads.HeadConfig;
 import io.github.retina4j.models.inference.DetectionPostProcessor;
-import io.github.retina4j.models.inference.ImageMeta;
+import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.models.inference.PostProcessConfig;
 import io.github.retina4j.models.retinanet.RetinaNet;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
@@ -134,7 +134,7 @@ public final class ModelBenchmark {
         // post-processing of those outputs (COCO settings)
         CategoryMapping cats = categories();
         DetectionPostProcessor post = new DetectionPostProcessor(PostProcessConfig.coco(), BoxCoder.mmdetectionDefault(), cats);
-        List<ImageMeta> meta = List.of(ImageMeta.identity(0, w, h));
+        List<ImageMeta> meta = List.of(DetectionPostProcessor.identityMeta(0, w, h));
         int clsIdx = graph.getConfiguration().getNetworkOutputs().indexOf(RetinaNet.CLASS_OUTPUT);
         int boxIdx = graph.getConfiguration().getNetworkOutputs().indexOf(RetinaNet.BOX_OUTPUT);
         // shift logits so that many candidates pass the threshold (an untrained head sits at the prior 0.01)
