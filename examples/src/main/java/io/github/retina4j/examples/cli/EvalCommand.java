@@ -7,6 +7,8 @@ import io.github.retina4j.eval.DetectionResult;
 import io.github.retina4j.eval.Evaluation;
 import io.github.retina4j.eval.EvaluationSummary;
 import io.github.retina4j.eval.ResultsJson;
+import io.github.retina4j.models.inference.Detector;
+import io.github.retina4j.models.inference.PostProcessConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -93,6 +95,11 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private List<DetectionResult> detect(CocoDataset dataset) {
-        throw new NotAvailableException("evaluating a model (io.github.retina4j.models.inference.Detector)");
+        // LVIS protocol: lower score threshold and 300 detections per image (SPEC §6)
+        boolean lvis = dataset.isLvis() && !"coco".equals(metric);
+        try (Detector loaded = Detector.load(model);
+             Detector lvisDetector = lvis ? loaded.withPostProcessing(PostProcessConfig.lvis()) : null) {
+            return DatasetDetection.run(lvis ? lvisDetector : loaded, dataset, images, false).results();
+        }
     }
 }
