@@ -99,6 +99,12 @@ public final class AnchorGenerator {
         return out;
     }
 
+    /** The grid structure of the anchors of a padded size (for assignment that visits only overlapping anchors). */
+    public AnchorLayout layout(int paddedH, int paddedW) {
+        return new AnchorLayout(levelStartIndex(paddedH, paddedW), featureSizes(paddedH, paddedW),
+                levelStrides(paddedH, paddedW), cellAnchors.clone(), numAnchors(paddedH, paddedW));
+    }
+
     /** The cell anchors of a level as {@code [anchorsPerLocation][4]}, centred on the origin, in the configured order. */
     public double[][] cellAnchors(int level) {
         double[] c = cellAnchors[level];

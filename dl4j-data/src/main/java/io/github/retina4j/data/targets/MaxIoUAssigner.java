@@ -1,5 +1,7 @@
 package io.github.retina4j.data.targets;
 
+import io.github.retina4j.data.anchors.AnchorGenerator;
+import io.github.retina4j.data.anchors.AnchorLayout;
 import io.github.retina4j.data.boxes.Boxes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -11,8 +13,9 @@ import java.util.Arrays;
  * (mmdetection {@code ignore_iof_thr}: an anchor whose intersection-over-its-own-area with an ignore box exceeds the
  * threshold is ignored and takes part in no match).
  *
- * <p>Hand-written primitive code (one fused pass over anchors × gts, no {@code [G, A]} matrix is materialised): the
- * ND4J equivalent needs about ten full passes over the matrix. The IoU formula and operation order are torchvision's
+ * <p>Hand-written primitive code, because the ND4J equivalent needs about ten full passes over the {@code [G, A]} matrix:
+ * either one fused pass over anchors × gts (any anchors), or, for anchors of an {@link AnchorGenerator}, a visit of only
+ * the anchors that can overlap each gt (found from the grid); neither materialises the matrix. The IoU formula and operation order are torchvision's
  * {@code box_iou}, so ties are reproduced exactly. A ground truth that overlaps no anchor gets no low-quality match
  * (torchvision would turn every anchor into a positive in that case). Immutable and thread-safe.
  */
@@ -83,6 +86,214 @@ public final class MaxIoUAssigner {
                 ignoreBoxes == null ? new double[0] : Boxes.toFlat(ignoreBoxes, "ignore boxes"));
     }
 
+    /**
+     * Grid-accelerated variant for anchors produced by an {@link AnchorGenerator}: for each gt (and ignore box) only the
+     * anchors whose extent can overlap it are visited, found from the grid {@code layout}. Gives exactly the result of
+     * {@link #assign(double[], double[], double[])} (same IoU arithmetic on the same anchor coordinates, gts visited in
+     * increasing index order for every anchor) in O(overlapping pairs) instead of O(A·G).
+     *
+     * @param layout  the grid of {@code anchors} ({@link AnchorGenerator#layout})
+     * @param anchors the anchors of that grid, flat {@code [4A]} ({@link AnchorGenerator#anchorCoordinates})
+     */
+    public Assignment assign(AnchorLayout layout, double[] anchors, double[] gt, double[] ignore) {
+        if (layout.numAnchors() * 4 != anchors.length) {
+            throw new IllegalArgumentException("layout has " + layout.numAnchors() + " anchors, anchor array " + anchors.length / 4);
+        }
+        requireFlat(gt, "gt boxes", true);
+        requireFlat(ignore, "ignore boxes", true);
+        int numAnchors = anchors.length / 4;
+        int numGt = gt.length / 4;
+        boolean[] inCrowd = null;
+        if (ignore.length > 0 && config.ignoreIofThreshold() >= 0) {
+            inCrowd = new boolean[numAnchors];
+            CrowdVisitor crowd = new CrowdVisitor(anchors, inCrowd, config.ignoreIofThreshold());
+            for (int k = 0; k < ignore.length / 4; k++) {
+                crowd.box(ignore, k);
+                visitOverlapping(layout, ignore, k, crowd);
+            }
+        }
+        double[] maxIou = new double[numAnchors];
+        int[] argmax = new int[numAnchors];
+        GtVisitor v = new GtVisitor(anchors, maxIou, argmax, inCrowd, numGt);
+        for (int g = 0; g < numGt; g++) {
+            v.gt(gt, g);
+            visitOverlapping(layout, gt, g, v);
+        }
+        return finish(numGt, maxIou, argmax, inCrowd, v.gtBest, v.bestAnchors, v.bestCount);
+    }
+
+    /** Calls {@code visitor} for every anchor index of the grid whose extent can overlap box {@code b} of {@code boxes}. */
+    private static void visitOverlapping(AnchorLayout layout, double[] boxes, int b, AnchorVisitor visitor) {
+        double bx1 = boxes[4 * b], by1 = boxes[4 * b + 1], bx2 = boxes[4 * b + 2], by2 = boxes[4 * b + 3];
+        int k = layout.anchorsPerLocation();
+        for (int l = 0; l < layout.numLevels(); l++) {
+            int sx = layout.strideX(l), sy = layout.strideY(l), fw = layout.width(l), fh = layout.height(l);
+            int start = layout.levelStart(l);
+            for (int c = 0; c < k; c++) {
+                // Anchor (x, y, c) spans [x·sx + cx1, x·sx + cx2]; it can overlap only if x·sx + cx1 < bx2 and
+                // x·sx + cx2 > bx1. The ranges are widened by one cell; exact tests follow per pair.
+                double cx1 = layout.cellAnchor(l, c, 0), cy1 = layout.cellAnchor(l, c, 1);
+                double cx2 = layout.cellAnchor(l, c, 2), cy2 = layout.cellAnchor(l, c, 3);
+                int xlo = (int) Math.max(0, Math.floor((bx1 - cx2) / sx));
+                int xhi = (int) Math.min(fw - 1, Math.ceil((bx2 - cx1) / sx));
+                int ylo = (int) Math.max(0, Math.floor((by1 - cy2) / sy));
+                int yhi = (int) Math.min(fh - 1, Math.ceil((by2 - cy1) / sy));
+                for (int y = ylo; y <= yhi; y++) {
+                    int row = start + y * fw * k + c;
+                    for (int x = xlo; x <= xhi; x++) {
+                        visitor.visit(row + x * k);
+                    }
+                }
+            }
+        }
+    }
+
+    private interface AnchorVisitor {
+        void visit(int anchor);
+    }
+
+    /** Marks anchors whose IoF with the current ignore box exceeds the threshold. */
+    private static final class CrowdVisitor implements AnchorVisitor {
+        private final double[] anchors;
+        private final boolean[] mask;
+        private final double thr;
+        private double bx1, by1, bx2, by2;
+
+        CrowdVisitor(double[] anchors, boolean[] mask, double thr) {
+            this.anchors = anchors;
+            this.mask = mask;
+            this.thr = thr;
+        }
+
+        void box(double[] boxes, int k) {
+            bx1 = boxes[4 * k];
+            by1 = boxes[4 * k + 1];
+            bx2 = boxes[4 * k + 2];
+            by2 = boxes[4 * k + 3];
+        }
+
+        @Override
+        public void visit(int a) {
+            double ax1 = anchors[4 * a], ay1 = anchors[4 * a + 1], ax2 = anchors[4 * a + 2], ay2 = anchors[4 * a + 3];
+            double aArea = (ax2 - ax1) * (ay2 - ay1);
+            double iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
+            double ih = Math.min(ay2, by2) - Math.max(ay1, by1);
+            if (aArea > 0 && iw > 0 && ih > 0 && iw * ih / aArea > thr) {
+                mask[a] = true;
+            }
+        }
+    }
+
+    /** Per (gt, anchor) pair: the IoU update of both the anchor's best gt and the gt's best anchors. */
+    private static final class GtVisitor implements AnchorVisitor {
+        private final double[] anchors;
+        private final double[] maxIou;
+        private final int[] argmax;
+        private final boolean[] inCrowd;
+        final double[] gtBest;
+        final int[][] bestAnchors;
+        final int[] bestCount;
+        private int g;
+        private double gx1, gy1, gx2, gy2, gArea;
+
+        GtVisitor(double[] anchors, double[] maxIou, int[] argmax, boolean[] inCrowd, int numGt) {
+            this.anchors = anchors;
+            this.maxIou = maxIou;
+            this.argmax = argmax;
+            this.inCrowd = inCrowd;
+            this.gtBest = new double[numGt];
+            this.bestAnchors = new int[numGt][4];
+            this.bestCount = new int[numGt];
+        }
+
+        void gt(double[] gt, int index) {
+            g = index;
+            gx1 = gt[4 * g];
+            gy1 = gt[4 * g + 1];
+            gx2 = gt[4 * g + 2];
+            gy2 = gt[4 * g + 3];
+            gArea = (gx2 - gx1) * (gy2 - gy1);
+        }
+
+        @Override
+        public void visit(int a) {
+            if (inCrowd != null && inCrowd[a]) {
+                return;
+            }
+            double ax1 = anchors[4 * a], ay1 = anchors[4 * a + 1], ax2 = anchors[4 * a + 2], ay2 = anchors[4 * a + 3];
+            double iw = Math.min(ax2, gx2) - Math.max(ax1, gx1);
+            if (iw <= 0) {
+                return;
+            }
+            double ih = Math.min(ay2, gy2) - Math.max(ay1, gy1);
+            if (ih <= 0) {
+                return;
+            }
+            double inter = iw * ih;
+            double union = gArea + (ax2 - ax1) * (ay2 - ay1) - inter;
+            if (!(union > 0)) {
+                return;
+            }
+            double iou = inter / union;
+            if (iou > maxIou[a]) {
+                maxIou[a] = iou;
+                argmax[a] = g;
+            }
+            recordBest(gtBest, bestAnchors, bestCount, g, a, iou);
+        }
+    }
+
+    /** Keeps, per gt, its best IoU so far and all anchors reaching it (reset whenever it improves). */
+    private static void recordBest(double[] gtBest, int[][] bestAnchors, int[] bestCount, int g, int a, double iou) {
+        double gb = gtBest[g];
+        if (iou >= gb) {
+            if (iou > gb) {
+                gtBest[g] = iou;
+                bestCount[g] = 0;
+            }
+            if (bestCount[g] == bestAnchors[g].length) {
+                bestAnchors[g] = Arrays.copyOf(bestAnchors[g], bestAnchors[g].length * 2);
+            }
+            bestAnchors[g][bestCount[g]++] = a;
+        }
+    }
+
+    /** Thresholds, crowd codes and the low-quality rule, from per-anchor best IoU/argmax and per-gt best anchors. */
+    private Assignment finish(int numGt, double[] maxIou, int[] argmax, boolean[] inCrowd, double[] gtBest,
+                              int[][] bestAnchors, int[] bestCount) {
+        int numAnchors = maxIou.length;
+        int[] matched = new int[numAnchors];
+        double pos = config.positiveIouThreshold();
+        double neg = config.negativeIouThreshold();
+        for (int a = 0; a < numAnchors; a++) {
+            if (inCrowd != null && inCrowd[a]) {
+                matched[a] = Assignment.IGNORED;
+                maxIou[a] = -1;
+                continue;
+            }
+            double best = maxIou[a];
+            if (numGt == 0) {
+                // No objects: every anchor is background (torchvision RetinaNetHead.compute_loss).
+                matched[a] = Assignment.BACKGROUND;
+                continue;
+            }
+            matched[a] = best >= pos ? argmax[a] : (best >= neg ? Assignment.IGNORED : Assignment.BACKGROUND);
+        }
+        if (numGt > 0 && config.lowQualityMatching() != LowQualityMatching.NONE) {
+            boolean own = config.lowQualityMatching() == LowQualityMatching.TORCHVISION;
+            for (int g = 0; g < numGt; g++) {
+                if (!(gtBest[g] > 0) || gtBest[g] < config.lowQualityMinIou()) {
+                    continue;
+                }
+                for (int k = 0; k < bestCount[g]; k++) {
+                    int a = bestAnchors[g][k];
+                    matched[a] = own ? argmax[a] : g;
+                }
+            }
+        }
+        return new Assignment(matched, maxIou, numGt);
+    }
+
     /** Primitive variant on flat row-major box arrays (lengths 4A, 4G, 4K). */
     public Assignment assign(double[] anchors, double[] gt, double[] ignore) {
         requireFlat(anchors, "anchors", false);
@@ -90,20 +301,9 @@ public final class MaxIoUAssigner {
         requireFlat(ignore, "ignore boxes", true);
         int numAnchors = anchors.length / 4;
         int numGt = gt.length / 4;
-        int[] matched = new int[numAnchors];
-        double[] maxIou = new double[numAnchors];
         boolean[] inCrowd = crowdMask(anchors, ignore);
-
-        if (numGt == 0) {
-            // No objects: every anchor is background (torchvision RetinaNetHead.compute_loss), crowd regions ignored.
-            for (int a = 0; a < numAnchors; a++) {
-                boolean crowd = inCrowd != null && inCrowd[a];
-                matched[a] = crowd ? Assignment.IGNORED : Assignment.BACKGROUND;
-                maxIou[a] = crowd ? -1 : 0;
-            }
-            return new Assignment(matched, maxIou, 0);
-        }
-
+        double[] maxIou = new double[numAnchors];
+        int[] argmax = new int[numAnchors];
         double[] gx1 = new double[numGt], gy1 = new double[numGt], gx2 = new double[numGt], gy2 = new double[numGt];
         double[] gArea = new double[numGt];
         for (int g = 0; g < numGt; g++) {
@@ -113,18 +313,12 @@ public final class MaxIoUAssigner {
             gy2[g] = gt[4 * g + 3];
             gArea[g] = (gx2[g] - gx1[g]) * (gy2[g] - gy1[g]);
         }
-        // Per gt: best IoU so far and the anchors reaching it (reset whenever it improves), for the low-quality rule.
         double[] gtBest = new double[numGt];
         int[][] bestAnchors = new int[numGt][4];
         int[] bestCount = new int[numGt];
-        int[] argmax = new int[numAnchors];
-        double pos = config.positiveIouThreshold();
-        double neg = config.negativeIouThreshold();
-
+        // One fused pass, anchor-major (the G gt boxes stay in L1); no [G, A] matrix is materialised.
         for (int a = 0; a < numAnchors; a++) {
             if (inCrowd != null && inCrowd[a]) {
-                matched[a] = Assignment.IGNORED;
-                maxIou[a] = -1;
                 continue;
             }
             double ax1 = anchors[4 * a], ay1 = anchors[4 * a + 1], ax2 = anchors[4 * a + 2], ay2 = anchors[4 * a + 3];
@@ -151,36 +345,12 @@ public final class MaxIoUAssigner {
                     best = iou;
                     arg = g;
                 }
-                double gb = gtBest[g];
-                if (iou >= gb) {
-                    if (iou > gb) {
-                        gtBest[g] = iou;
-                        bestCount[g] = 0;
-                    }
-                    if (bestCount[g] == bestAnchors[g].length) {
-                        bestAnchors[g] = Arrays.copyOf(bestAnchors[g], bestAnchors[g].length * 2);
-                    }
-                    bestAnchors[g][bestCount[g]++] = a;
-                }
+                recordBest(gtBest, bestAnchors, bestCount, g, a, iou);
             }
             maxIou[a] = best;
             argmax[a] = arg;
-            matched[a] = best >= pos ? arg : (best >= neg ? Assignment.IGNORED : Assignment.BACKGROUND);
         }
-
-        if (config.lowQualityMatching() != LowQualityMatching.NONE) {
-            boolean own = config.lowQualityMatching() == LowQualityMatching.TORCHVISION;
-            for (int g = 0; g < numGt; g++) {
-                if (!(gtBest[g] > 0) || gtBest[g] < config.lowQualityMinIou()) {
-                    continue;
-                }
-                for (int k = 0; k < bestCount[g]; k++) {
-                    int a = bestAnchors[g][k];
-                    matched[a] = own ? argmax[a] : g;
-                }
-            }
-        }
-        return new Assignment(matched, maxIou, numGt);
+        return finish(numGt, maxIou, argmax, inCrowd, gtBest, bestAnchors, bestCount);
     }
 
     /** Anchors inside ignore regions (IoF over the anchor's own area &gt; threshold), or null if there are none. */

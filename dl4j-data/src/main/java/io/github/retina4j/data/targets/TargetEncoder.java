@@ -1,6 +1,7 @@
 package io.github.retina4j.data.targets;
 
 import io.github.retina4j.data.anchors.AnchorGenerator;
+import io.github.retina4j.data.anchors.AnchorLayout;
 import io.github.retina4j.data.boxes.BoxCoder;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -99,6 +100,7 @@ public final class TargetEncoder {
             throw new IllegalArgumentException("a sampler is configured: rng must not be null");
         }
         double[] a = anchors.anchorCoordinates(paddedH, paddedW);
+        AnchorLayout layout = anchors.layout(paddedH, paddedW);
         int numAnchors = a.length / 4;
         int n = batch.size();
         INDArray cls = Nd4j.zeros(DataType.FLOAT, n, numClasses, numAnchors);
@@ -122,7 +124,7 @@ public final class TargetEncoder {
             }
             Assignment asg;
             try {
-                asg = assigner.assign(a, gt.boxesInternal(), gt.ignoreInternal());
+                asg = assigner.assign(layout, a, gt.boxesInternal(), gt.ignoreInternal());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("image " + img + ": " + e.getMessage(), e);
             }

@@ -95,6 +95,36 @@ class MaxIoUAssignerTest {
         }
     }
 
+    /** Property: the grid-accelerated path gives exactly the generic result (fixture, random gts, crowd boxes, sizes). */
+    @Test
+    void gridPathEqualsGenericPath() {
+        AnchorGenerator tv = new AnchorGenerator(AnchorConfig.torchvisionRetinaNet());
+        assertEquals(torchvision.assign(fixtureAnchors(), fixtureGt(), new double[0]),
+                torchvision.assign(tv.layout(256, 320), tv.anchorCoordinates(256, 320), fixtureGt(), new double[0]));
+        java.util.Random rng = new java.util.Random(9);
+        for (AnchorGenerator gen : new AnchorGenerator[] {tv, new AnchorGenerator(AnchorConfig.retinaNet())}) {
+            for (int t = 0; t < 6; t++) {
+                int h = 64 + 32 * rng.nextInt(8), w = 64 + 32 * rng.nextInt(8);
+                int g = rng.nextInt(12);
+                double[] gt = new double[4 * g];
+                for (int i = 0; i < g; i++) {
+                    // Includes boxes partly or wholly outside the image, tiny and huge boxes.
+                    double x = rng.nextDouble() * (w + 40) - 20, y = rng.nextDouble() * (h + 40) - 20;
+                    double s = Math.exp(rng.nextDouble() * Math.log(600));
+                    gt[4 * i] = x;
+                    gt[4 * i + 1] = y;
+                    gt[4 * i + 2] = x + s * (0.5 + rng.nextDouble());
+                    gt[4 * i + 3] = y + s * (0.5 + rng.nextDouble());
+                }
+                double[] crowd = t % 2 == 0 ? new double[0] : new double[] {0, 0, w / 3.0, h / 2.0};
+                double[] anchors = gen.anchorCoordinates(h, w);
+                for (MaxIoUAssigner m : new MaxIoUAssigner[] {torchvision, mmdet}) {
+                    assertEquals(m.assign(anchors, gt, crowd), m.assign(gen.layout(h, w), anchors, gt, crowd), h + "x" + w);
+                }
+            }
+        }
+    }
+
     @Test
     void imageWithoutGtIsAllBackground() {
         double[] anchors = new AnchorGenerator(AnchorConfig.retinaNet()).anchorCoordinates(64, 64);

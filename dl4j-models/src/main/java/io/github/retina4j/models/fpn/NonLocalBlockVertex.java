@@ -25,7 +25,8 @@ import java.util.Objects;
  *   y_i = Σ_j f_ij g_j
  *   z = x + W_z y                             (1×1 conv C_i → C, initialised to zero, so the block starts as identity)
  * </pre>
- * Parameters: {@code g_weight/g_bias}, {@code theta_weight/..}, {@code phi_weight/..}, {@code conv_out_weight/..}
+ * Parameters (no underscores, DL4J splits keys at '_'): {@code gW/gb}, {@code thetaW/thetab}, {@code phiW/phib},
+ * {@code convOutW/convOutb} (mmdetection {@code g.conv}, {@code theta.conv}, {@code phi.conv}, {@code conv_out.conv})
  * (weights YXIO {@code [1, 1, in, out]}). θ, φ, g ~ N(0, 0.01) as mmdetection. SameDiff is needed for the batched
  * matrix products; DL4J gradients are corrected by {@link GradientCorrectedSameDiffVertex}.
  */
@@ -54,11 +55,11 @@ public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex {
     public void defineParametersAndInputs(SDVertexParams p) {
         p.defineInputs("x");
         for (String s : new String[]{"g", "theta", "phi"}) {
-            p.addWeightParam(s + "_weight", 1, 1, channels, interChannels);
-            p.addBiasParam(s + "_bias", interChannels);
+            p.addWeightParam(s + "W", 1, 1, channels, interChannels);
+            p.addBiasParam(s + "b", interChannels);
         }
-        p.addWeightParam("conv_out_weight", 1, 1, interChannels, channels);
-        p.addBiasParam("conv_out_bias", channels);
+        p.addWeightParam("convOutW", 1, 1, interChannels, channels);
+        p.addBiasParam("convOutb", channels);
     }
 
     @Override
@@ -73,9 +74,9 @@ public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex {
         SDVariable ci = sd.constant(Nd4j.scalar(DataType.LONG, interChannels));
         SDVariable minusOne = sd.constant(Nd4j.scalar(DataType.LONG, -1));
         SDVariable flat = sd.stack(0, n, ci, minusOne);
-        SDVariable g = sd.reshape(sd.cnn().conv2d(x, p.get("g_weight"), p.get("g_bias"), one), flat);
-        SDVariable theta = sd.reshape(sd.cnn().conv2d(x, p.get("theta_weight"), p.get("theta_bias"), one), flat);
-        SDVariable phi = sd.reshape(sd.cnn().conv2d(x, p.get("phi_weight"), p.get("phi_bias"), one), flat);
+        SDVariable g = sd.reshape(sd.cnn().conv2d(x, p.get("gW"), p.get("gb"), one), flat);
+        SDVariable theta = sd.reshape(sd.cnn().conv2d(x, p.get("thetaW"), p.get("thetab"), one), flat);
+        SDVariable phi = sd.reshape(sd.cnn().conv2d(x, p.get("phiW"), p.get("phib"), one), flat);
         SDVariable pairwise = sd.mmul(theta, phi, true, false, false);          // [N, HW, HW] = θᵀφ
         if (useScale) {
             pairwise = pairwise.div(Math.sqrt(interChannels));
@@ -83,7 +84,7 @@ public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex {
         pairwise = sd.nn().softmax(pairwise, 2);
         SDVariable y = sd.mmul(g, pairwise, false, true, false);                 // [N, C_i, HW] = g fᵀ
         y = sd.reshape(y, sd.stack(0, n, ci, h, w));
-        SDVariable out = sd.cnn().conv2d(y, p.get("conv_out_weight"), p.get("conv_out_bias"), one);
+        SDVariable out = sd.cnn().conv2d(y, p.get("convOutW"), p.get("convOutb"), one);
         return x.add(out);
     }
 
@@ -91,7 +92,7 @@ public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex {
     public void initializeParameters(Map<String, INDArray> params) {
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             INDArray a = e.getValue();
-            if (e.getKey().endsWith("_weight") && !e.getKey().startsWith("conv_out")) {
+            if (e.getKey().endsWith("W") && !e.getKey().startsWith("convOut")) {
                 a.assign(Nd4j.randn(a.dataType(), a.shape()).muli(INIT_STD));
             } else {
                 a.assign(0.0); // biases, and conv_out (zero init: the block starts as the identity)

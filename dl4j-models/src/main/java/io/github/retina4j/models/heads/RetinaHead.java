@@ -17,12 +17,12 @@ public final class RetinaHead {
 
     public static SharedHeadVertex classificationVertex(int numLevels, int inChannels, int numClasses, HeadConfig c) {
         return new SharedHeadVertex(numLevels, inChannels, c.channels(), c.numConvs(), c.numAnchors(), numClasses,
-                "cls_logits", c.weightStd(), c.classBias());
+                "clsLogits", c.weightStd(), c.classBias());
     }
 
     public static SharedHeadVertex regressionVertex(int numLevels, int inChannels, HeadConfig c) {
         return new SharedHeadVertex(numLevels, inChannels, c.channels(), c.numConvs(), c.numAnchors(), BOX_DIM,
-                "bbox_reg", c.weightStd(), 0.0);
+                "bboxReg", c.weightStd(), 0.0);
     }
 
     /** @return {class vertex name, box vertex name} */

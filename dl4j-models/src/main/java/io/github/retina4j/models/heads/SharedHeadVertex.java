@@ -31,8 +31,9 @@ import java.util.Objects;
  *
  * <p>Parameters (names follow torchvision's {@code RetinaNet*Head}, weights in SameDiff's YXIO layout
  * {@code [kH, kW, in, out]}; torch's OIYX is {@code permute(2, 3, 1, 0)} of it):
- * {@code conv_<i>_weight}, {@code conv_<i>_bias} for i = 0..numConvs−1 and {@code <outputName>_weight},
- * {@code <outputName>_bias} for the predictor ({@code cls_logits} or {@code bbox_reg}).
+ * {@code conv<i>W}, {@code conv<i>b} for i = 0..numConvs−1 (torchvision {@code conv.<i>.0.weight/bias}) and
+ * {@code <outputName>W}, {@code <outputName>b} for the predictor ({@code clsLogits} = torchvision {@code cls_logits},
+ * {@code bboxReg} = {@code bbox_reg}). No underscores: DL4J's updater splits "vertex_param" keys at '_'.
  * Initialisation (paper §4.1): weights ~ N(0, {@code weightStd}), biases 0, predictor bias {@code outputBias}
  * (−log((1 − π)/π) for the class subnet).
  *
@@ -77,19 +78,19 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
     }
 
     public static String convWeight(int i) {
-        return "conv_" + i + "_weight";
+        return "conv" + i + "W";
     }
 
     public static String convBias(int i) {
-        return "conv_" + i + "_bias";
+        return "conv" + i + "b";
     }
 
     public String predictorWeight() {
-        return outputName + "_weight";
+        return outputName + "W";
     }
 
     public String predictorBias() {
-        return outputName + "_bias";
+        return outputName + "b";
     }
 
     @Override
@@ -139,7 +140,7 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
     public void initializeParameters(Map<String, INDArray> params) {
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             INDArray p = e.getValue();
-            if (e.getKey().endsWith("_weight")) {
+            if (e.getKey().endsWith("W")) {
                 p.assign(Nd4j.randn(p.dataType(), p.shape()).muli(weightStd));
             } else if (e.getKey().equals(predictorBias())) {
                 p.assign(outputBias);

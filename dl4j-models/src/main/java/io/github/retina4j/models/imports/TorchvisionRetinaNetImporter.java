@@ -218,11 +218,14 @@ public final class TorchvisionRetinaNetImporter {
                 && (value.rank() <= 1 || target.rank() <= 2);
         if (!ok) {
             mismatched.add(key + " " + Arrays.toString(value.shape()) + " vs " + param + " " + Arrays.toString(target.shape()));
+            out.putIfAbsent(param, null);  // reported as a mismatch, not again as missing
             return;
         }
-        if (out.put(param, value) != null) {
+        if (out.containsKey(param)) {
             mismatched.add(key + " sets " + param + " a second time");
+            return;
         }
+        out.put(param, value);
     }
 
     private static Layer layerConf(ComputationGraph graph, String name) {

@@ -171,6 +171,46 @@ class DetectionPostProcessorTest {
         assertEquals(6, res.get(1).imageId());
     }
 
+    /**
+     * End-to-end against torchvision 0.14.1's {@code RetinaNet.postprocess_detections}.
+     * {@code inference/torchvision_postprocess.npz} was made by a script (not committed) that: seeds torch
+     * with 1; builds torchvision's RetinaNet {@code AnchorGenerator} (sizes (32, 40, 50) … (512, 645, 812), ratios
+     * 0.5/1/2) on a padded 128×256 input with feature maps ⌈128/s⌉×⌈256/s⌉, s = 8..128 (6138 anchors), image size
+     * 120×250 inside the padding; draws logits N(−3, 2²) [1, A, 3] and deltas N(0, 0.5²) [1, A, 4]; runs
+     * {@code postprocess_detections} of a {@code RetinaNet(score_thresh=0.05, nms_thresh=0.5,
+     * detections_per_img=50, topk_candidates=100)} (so that top-k, NMS and the detection cap all bind); and
+     * saves logits/deltas as [N, K, A], the anchors, and the resulting boxes, scores and labels.
+     */
+    @Test
+    void matchesTorchvisionPostprocessDetections() throws Exception {
+        java.util.Map<String, INDArray> f = io.github.retina4j.models.imports.NpzReader.read(
+                java.nio.file.Path.of(getClass().getResource("/inference/torchvision_postprocess.npz").toURI()));
+        double[] cfg = f.get("config").data().asDouble();
+        PostProcessConfig config = new PostProcessConfig(cfg[0], (int) cfg[1], cfg[2], (int) cfg[3], 0);
+        long[] hw = f.get("padded_hw").data().asLong();
+        long[] valid = f.get("valid_hw").data().asLong();
+        io.github.retina4j.data.anchors.AnchorGenerator gen = new io.github.retina4j.data.anchors.AnchorGenerator(
+                io.github.retina4j.data.anchors.AnchorConfig.torchvisionRetinaNet());
+        // our torchvision-convention anchors are the ones torchvision used
+        assertEquals(f.get("anchors"), gen.anchors((int) hw[0], (int) hw[1]));
+        CategoryMapping cats = new CategoryMapping(new int[] {1, 2, 3}, new String[] {"a", "b", "c"});
+        ImageMeta meta = ImageMeta.of(9, (int) valid[1], (int) valid[0], 1.0, (int) valid[1], (int) valid[0]);
+        List<Detection> dets = new DetectionPostProcessor(config, BoxCoder.torchvisionDefault(), cats)
+                .process(f.get("class_logits"), f.get("box_deltas"), gen, (int) hw[0], (int) hw[1], List.of(meta))
+                .get(0).detections();
+        float[] boxes = f.get("boxes").data().asFloat();
+        float[] scores = f.get("scores").data().asFloat();
+        long[] labels = f.get("labels").data().asLong();
+        assertEquals(scores.length, dets.size());
+        for (int i = 0; i < dets.size(); i++) {
+            Detection d = dets.get(i);
+            assertEquals(labels[i], d.classIndex(), "detection " + i);
+            assertEquals(scores[i], d.score(), 1e-6, "detection " + i);
+            assertArrayEquals(new double[] {boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]},
+                    new double[] {d.x1(), d.y1(), d.x2(), d.y2()}, 1e-3, "detection " + i);
+        }
+    }
+
     @Test
     void shapeMismatchesAreReported() {
         DetectionPostProcessor p = processor(PostProcessConfig.coco());
