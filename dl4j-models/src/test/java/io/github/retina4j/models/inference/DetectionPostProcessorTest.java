@@ -70,6 +70,14 @@ class DetectionPostProcessorTest {
         assertEquals(90, d1.categoryId());
         assertArrayEquals(new double[] {20, 20, 100, 60}, new double[] {d1.x1(), d1.y1(), d1.x2(), d1.y2()}, 1e-4);
         assertArrayEquals(new double[] {20, 20, 80, 40}, d1.cocoBbox(), 1e-4);
+        // results records for the evaluators carry the dataset ids and COCO boxes
+        var results = new ImageDetections(IDENTITY, dets).toResults();
+        assertEquals(2, results.size());
+        assertEquals(1, results.get(1).imageId());
+        assertEquals(90, results.get(1).categoryId());
+        assertArrayEquals(new double[] {20, 20, 80, 40}, new double[] {results.get(1).x(), results.get(1).y(),
+            results.get(1).width(), results.get(1).height()}, 1e-4);
+        assertEquals(d1.score(), results.get(1).score(), 0);
     }
 
     @Test
