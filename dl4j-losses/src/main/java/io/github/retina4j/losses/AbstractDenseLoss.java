@@ -62,14 +62,20 @@ public abstract class AbstractDenseLoss implements ILossFunction {
         Terms t = compute(lab, x, mask, wantGrad, wantGrad);
         if (wantGrad) {
             afterTrainingGradient(lab, t.grad, mask);
-            return new Terms(t.loss, LossMath.backpropActivation(fn, preOutput, t.grad));
+            INDArray g = LossMath.backpropActivation(fn, preOutput, t.grad);
+            if (g != t.grad) {
+                LossMath.release(t.grad);
+            }
+            return new Terms(t.loss, g);
         }
         return t;
     }
 
     @Override
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-        double s = run(labels, preOutput, activationFn, mask, false).loss.sumNumber().doubleValue();
+        INDArray loss = run(labels, preOutput, activationFn, mask, false).loss;
+        double s = loss.sumNumber().doubleValue();
+        LossMath.release(loss);   // per-element temporary: release its off-heap memory now
         return average ? s / preOutput.rows() : s;
     }
 
@@ -80,7 +86,9 @@ public abstract class AbstractDenseLoss implements ILossFunction {
 
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        return run(labels, preOutput, activationFn, mask, true).grad;
+        Terms t = run(labels, preOutput, activationFn, mask, true);
+        LossMath.release(t.loss);
+        return t.grad;
     }
 
     @Override
@@ -88,6 +96,7 @@ public abstract class AbstractDenseLoss implements ILossFunction {
                                                           INDArray mask, boolean average) {
         Terms t = run(labels, preOutput, activationFn, mask, true);
         double s = t.loss.sumNumber().doubleValue();
+        LossMath.release(t.loss);
         return new Pair<>(average ? s / preOutput.rows() : s, t.grad);
     }
 
