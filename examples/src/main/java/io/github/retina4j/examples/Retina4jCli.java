@@ -62,15 +62,15 @@ public final class Retina4jCli implements Runnable {
             err.flush();
             return EXIT_USAGE;
         });
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             err.println(cmd.getCommandSpec().qualifiedName() + ": error: " + oneLine(ex));
-            if (parseResult.hasMatchedOption("--verbose") || root.verbose) {
+            if (verbose) {
                 ex.printStackTrace(err);
             }
             err.flush();
             return EXIT_FAILED;
         });
-        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         setLibraryLogLevel(verbose ? Level.INFO : Level.WARN);
         return cli.execute(args);
     }

@@ -45,6 +45,12 @@ public final class DemoCommand implements Callable<Integer> {
         if (iterations != null) {
             Inputs.positive(iterations, "--iterations");
         }
+        if (java.nio.file.Files.exists(data) && !java.nio.file.Files.isDirectory(data)) {
+            throw new IllegalArgumentException("--data: not a folder: " + data);
+        }
+        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out: not a folder: " + out);
+        }
         DemoPipeline.run(new DemoPipeline.Settings(out, data, quick, iterations, seed, !noProgress, ui),
                 spec.commandLine().getOut());
         return 0;
