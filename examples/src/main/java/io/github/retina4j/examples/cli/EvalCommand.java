@@ -9,6 +9,8 @@ import io.github.retina4j.eval.EvaluationSummary;
 import io.github.retina4j.eval.ResultsJson;
 import io.github.retina4j.models.inference.Detector;
 import io.github.retina4j.models.inference.PostProcessConfig;
+import io.github.retina4j.models.io.ModelFile;
+import io.github.retina4j.models.io.ModelMetadata;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -97,9 +99,10 @@ public final class EvalCommand implements Callable<Integer> {
     private List<DetectionResult> detect(CocoDataset dataset) {
         // LVIS protocol: lower score threshold and 300 detections per image (SPEC §6)
         boolean lvis = dataset.isLvis() && !"coco".equals(metric);
-        try (Detector loaded = Detector.load(model);
-             Detector lvisDetector = lvis ? loaded.withPostProcessing(PostProcessConfig.lvis()) : null) {
-            return DatasetDetection.run(lvis ? lvisDetector : loaded, dataset, images, false).results();
+        ModelFile.Loaded loaded = ModelFile.load(model, false);
+        ModelMetadata meta = lvis ? loaded.metadata().withPostprocessing(PostProcessConfig.lvis()) : loaded.metadata();
+        try (Detector detector = new Detector(loaded.graph(), meta, 1)) {
+            return DatasetDetection.run(detector, dataset, images, false).results();
         }
     }
 }
