@@ -42,6 +42,10 @@ public final class Retina4jCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // charts and drawn images are rendered off-screen (servers have no display)
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
