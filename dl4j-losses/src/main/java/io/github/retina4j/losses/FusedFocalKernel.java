@@ -121,15 +121,17 @@ final class FusedFocalKernel {
                     double e = Math.exp(-Math.abs(z));
                     double lp = e > LOG1P_SERIES_BELOW ? Math.log(1.0 + e) : e * (1.0 - e * (0.5 - e / 3.0));
                     double ce = Math.max(z, 0.0) + lp;                  // softplus(z)
-                    double logSig = -(Math.max(-z, 0.0) + lp);          // log σ(z)
+                    double inv = 1.0 / (1.0 + e);
+                    double q = z >= 0 ? inv : e * inv;                 // σ(z) = 1 − p_t
+                    double pt = z >= 0 ? e * inv : inv;                // p_t = 1 − σ(z), without cancellation
                     double g = gamma[j];
-                    double qg = g == 2.0 ? Math.exp(2.0 * logSig) : g == 0.0 ? 1.0 : Math.exp(g * logSig);
+                    // σ(z)^γ: plain products for the usual γ (Java's exp/log dominate this loop),
+                    // else exp(γ·log σ(z)) with log σ(z) = −(relu(−z) + log1p(e^{−|z|}))
+                    double qg = g == 2.0 ? q * q : g == 0.0 ? 1.0 : g == 1.0 ? q
+                            : Math.exp(-g * (Math.max(-z, 0.0) + lp));
                     double common = mm * (a0 + yv * a1) * qg * (weight == null ? 1.0 : weight[j]);
                     sum += common * ce;
                     if (wantGrad) {
-                        double inv = 1.0 / (1.0 + e);
-                        double q = z >= 0 ? inv : e * inv;             // σ(z)
-                        double pt = z >= 0 ? e * inv : inv;            // 1 − σ(z), without cancellation
                         double gv = common * s * (g * pt * ce + q) * invZ;
                         put(gf, gd, i, gv);
                         if (collectAbs) {
