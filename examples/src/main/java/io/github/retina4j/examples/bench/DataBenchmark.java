@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
  * with peak heap (sum of heap pools' peaks) and retained heap;</li>
  * <li>{@link DetectionBatchIterator} images/s on shapes-lt at 512 px with 0 and 2 prefetch threads.</li>
  * </ol>
- * Usage: {@code DataBenchmark [--no-tree] [--no-iterator] [--images N] [--annotations N]}; run with e.g. {@code -Xmx10g}.
+ * Usage: {@code DataBenchmark [--no-parse] [--no-tree] [--no-iterator] [--images N] [--annotations N]}; run with e.g. {@code -Xmx10g}.
  */
 public final class DataBenchmark {
     /** LVIS v1 train sizes (Gupta et al. 2019, lvis-api v1 release). */
@@ -54,12 +54,14 @@ public final class DataBenchmark {
     public static void main(String[] args) throws Exception {
         boolean tree = true;
         boolean iterator = true;
+        boolean parse = true;
         int images = LVIS_IMAGES;
         int annotations = LVIS_ANNOTATIONS;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--no-tree" -> tree = false;
                 case "--no-iterator" -> iterator = false;
+                case "--no-parse" -> parse = false;
                 case "--images" -> images = Integer.parseInt(args[++i]);
                 case "--annotations" -> annotations = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
@@ -67,7 +69,9 @@ public final class DataBenchmark {
         }
         Path dir = Files.createTempDirectory("retina4j-databench");
         try {
-            parseBenchmark(dir, images, annotations, tree);
+            if (parse) {
+                parseBenchmark(dir, images, annotations, tree);
+            }
             if (iterator) {
                 iteratorBenchmark(dir);
             }
@@ -268,6 +272,9 @@ public final class DataBenchmark {
     }
 
     private static double run(CocoDataset train, ShapesLtFiles files, TransformConfig t, int threads, String label) {
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long c0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         int n = 0;
         try (DetectionBatchIterator it = DetectionBatchIterator.builder(train, files.trainImages()).transform(t)
@@ -278,8 +285,10 @@ public final class DataBenchmark {
             }
         }
         double s = secs(t0);
+        double cpu = (os.getProcessCpuTime() - c0) / 1e9;
         double rate = n / s;
-        System.out.printf(Locale.ROOT, "  %-34s %4d images in %6.2f s = %6.1f images/s%n", label, n, s, rate);
+        System.out.printf(Locale.ROOT, "  %-34s %4d images in %6.2f s = %6.1f images/s (process cpu %.1f ms/image)%n",
+                label, n, s, rate, 1000 * cpu / n);
         return rate;
     }
 
