@@ -23,7 +23,9 @@ import java.util.Objects;
  * The update happens only on the training path ({@code computeGradient} /
  * {@code computeGradientAndScore}); {@code computeScore}/{@code computeScoreArray} (scoring,
  * evaluation) never change it. Note that {@code ComputationGraph.calculateGradients} also runs the
- * training path.
+ * training path. DL4J 1.0.0-M2.1's {@code ComputationGraph.computeGradientAndScore} back-propagates
+ * first and scores afterwards, so the score DL4J logs for a training step is computed with the state
+ * already updated by that step (the gradient, as in the reference, uses the state before it).
  *
  * <h2>Persistence</h2>
  * The state is stored in JSON fields of this object, so it is written with the graph configuration
@@ -219,9 +221,12 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
             return;
         }
         // G = |∂S/∂x|, already zero on ignored elements; split by label (reference README, EFL step 3)
+        // column sums as a [1, R]·[R, C] product: ND4J's sum(0) over R ≫ C rows is strided and slow
         INDArray g = org.nd4j.linalg.ops.transforms.Transforms.abs(gradX, true);
-        double[] all = g.sum(0).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
-        double[] pos = g.muli(y).sum(0).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+        INDArray ones = org.nd4j.linalg.factory.Nd4j.ones(g.dataType(), 1, g.rows());
+        double[] all = ones.mmul(g).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+        double[] pos = ones.mmul(g.muli(y)).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+        LossMath.release(g, ones);
         synchronized (this) {
             for (int j = 0; j < numClasses; j++) {
                 posGrad[j] += pos[j];

@@ -26,19 +26,22 @@ final class FocalKernel {
      */
     static INDArray[] compute(INDArray y, INDArray x, double alpha, double gamma, INDArray gammaRow,
                               INDArray weightRow, INDArray elemWeights, boolean wantGrad) {
+        // Whole-array ND4J ops, in place where possible (temporaries live in the loss workspace, see
+        // AbstractDenseLoss). Transcendentals: one exp inside SoftPlus, one exp for σ(z) — no sigmoid/pow op.
         INDArray s = y.mul(-2.0).addi(1.0);              // s = 1 − 2y
         INDArray z = x.mul(s);                           // z = s·x
-        INDArray ce = LossMath.softplusi(z.dup());       // CE = softplus(z)
+        INDArray ce = LossMath.softplusi(z.dup());       // CE = softplus(z), stable form
+        INDArray lsig = z.subi(ce);                      // log σ(z) = z − softplus(z), in z's buffer
         INDArray qg;                                     // (1 − p_t)^γ
         INDArray q = null;                               // 1 − p_t = σ(z)
         if (gammaRow != null) {
-            // σ(z)^γ_j = exp(γ_j·(z − softplus(z))): log-sigmoid form, per class
-            qg = Transforms.exp(z.sub(ce).muliRowVector(gammaRow), false);
+            // σ(z)^γ_j = exp(γ_j·log σ(z)), per class
+            qg = Transforms.exp(lsig.mulRowVector(gammaRow), false);
             if (wantGrad) {
-                q = Transforms.sigmoid(z, false);
+                q = Transforms.exp(lsig, false);
             }
         } else {
-            q = Transforms.sigmoid(z, false);
+            q = Transforms.exp(lsig, false);
             if (gamma == 2.0) {
                 qg = q.mul(q);
             } else if (gamma == 0.0) {
@@ -66,7 +69,13 @@ final class FocalKernel {
                 grad.muli(gamma);
             }
             grad.addi(q).muli(common).muli(s);
+        } else {
+            LossMath.release(qg);
         }
+        LossMath.release(s);
+        LossMath.release(z);
+        LossMath.release(ce);
+        LossMath.release(common);
         return new INDArray[]{loss, grad};
     }
 }

@@ -7,9 +7,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 /**
  * Smooth L1 box regression loss (Fast R-CNN eq. 3 with a transition point β; SPEC §3.5):
  * L(d) = 0.5·d²/β if d &lt; β, else d − 0.5·β. β = 0 is the L1 loss.
- * Default β = 1/9 as detectron2's RetinaNet ({@code smooth_l1_beta = 0.1}-style setting
- * {@code MODEL.RETINANET.SMOOTH_L1_LOSS_BETA = 0.1} in recent versions; 1/9 in the original
- * Detectron RetinaNet and maskrcnn-benchmark), as SPEC §3.5 asks. Contract: see {@link AbstractBoxLoss}.
+ * Default β = 1/9 ≈ 0.111, the value of the original Detectron / maskrcnn-benchmark RetinaNet, which
+ * SPEC §3.5 adopts (detectron2's current config key {@code MODEL.RETINANET.SMOOTH_L1_LOSS_BETA} is 0.1;
+ * pass it explicitly to reproduce that). Contract: see {@link AbstractBoxLoss}.
  */
 public class SmoothL1Loss extends AbstractBoxLoss {
 
