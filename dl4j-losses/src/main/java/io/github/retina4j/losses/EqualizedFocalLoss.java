@@ -221,10 +221,12 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
             return;
         }
         // G = |∂S/∂x|, already zero on ignored elements; split by label (reference README, EFL step 3)
+        // column sums as a [1, R]·[R, C] product: ND4J's sum(0) over R ≫ C rows is strided and slow
         INDArray g = org.nd4j.linalg.ops.transforms.Transforms.abs(gradX, true);
-        double[] all = g.sum(0).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
-        double[] pos = g.muli(y).sum(0).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
-        LossMath.release(g);
+        INDArray ones = org.nd4j.linalg.factory.Nd4j.ones(g.dataType(), 1, g.rows());
+        double[] all = ones.mmul(g).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+        double[] pos = ones.mmul(g.muli(y)).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+        LossMath.release(g, ones);
         synchronized (this) {
             for (int j = 0; j < numClasses; j++) {
                 posGrad[j] += pos[j];

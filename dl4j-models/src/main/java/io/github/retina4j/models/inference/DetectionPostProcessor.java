@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.data.annotations.CategoryMapping;
 import io.github.retina4j.data.anchors.AnchorGenerator;
 import io.github.retina4j.data.boxes.BatchedNms;
@@ -26,8 +27,9 @@ import java.util.List;
  *   <li>clip to the valid (unpadded) image area of the network input;</li>
  *   <li>class-wise NMS ({@link BatchedNms}, IoU &gt; threshold suppresses) and the best
  *       {@code maxDetectionsPerImage};</li>
- *   <li>map back to the original image: remove padding offset, undo the flip, divide by the scale,
- *       clip to the original size; contiguous class → dataset category id.</li>
+ *   <li>map back to the original image with {@link ImageMeta#toOriginal} (undo the flip, divide by the
+ *       scale; padding is on the right/bottom), clip to the original size; contiguous class → dataset
+ *       category id.</li>
  * </ol>
  * Candidate selection, NMS and the coordinate mapping are tight primitive-array code: they are
  * sorting/greedy steps that ND4J cannot express. Immutable and thread-safe.
@@ -146,8 +148,8 @@ public final class DetectionPostProcessor {
         double[] boxes = new double[4 * selectedCount];
         double[] scores = new double[selectedCount];
         int[] classes = new int[selectedCount];
-        double minX = meta.offsetX(), minY = meta.offsetY();
-        double maxX = meta.offsetX() + meta.validWidth(), maxY = meta.offsetY() + meta.validHeight();
+        double minX = 0, minY = 0;
+        double maxX = meta.validWidth(), maxY = meta.validHeight();
         for (int i = 0; i < selectedCount; i++) {
             int idx = selected[i];
             int cls = idx / a;
@@ -164,41 +166,33 @@ public final class DetectionPostProcessor {
         NmsConfig nms = new NmsConfig(config.nmsIouThreshold(), Double.NEGATIVE_INFINITY, 0,
                 config.maxDetectionsPerImage());
         int[] keep = BatchedNms.nms(boxes, scores, classes, nms);
-        // 4. back to original image pixels
+        // 4. back to original image pixels (the data pipeline's own inverse: unflip, unscale), clipped to the image
+        float[] kept = new float[4 * keep.length];
+        for (int k = 0; k < keep.length; k++) {
+            for (int j = 0; j < 4; j++) {
+                kept[4 * k + j] = (float) boxes[4 * keep[k] + j];
+            }
+        }
+        meta.toOriginal(kept);
         List<Detection> detections = new ArrayList<>(keep.length);
-        for (int i : keep) {
-            double[] box = toOriginal(boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3], meta);
-            if (box[2] - box[0] < config.minBoxSize() || box[3] - box[1] < config.minBoxSize()) {
+        for (int k = 0; k < keep.length; k++) {
+            double x1 = clamp(kept[4 * k], 0, meta.originalWidth());
+            double y1 = clamp(kept[4 * k + 1], 0, meta.originalHeight());
+            double x2 = clamp(kept[4 * k + 2], 0, meta.originalWidth());
+            double y2 = clamp(kept[4 * k + 3], 0, meta.originalHeight());
+            if (x2 - x1 < config.minBoxSize() || y2 - y1 < config.minBoxSize()) {
                 continue;
             }
+            int i = keep[k];
             int cls = classes[i];
-            detections.add(new Detection(box[0], box[1], box[2], box[3], cls, categories.toCategoryId(cls),
-                    categories.name(cls), scores[i]));
+            detections.add(new Detection(x1, y1, x2, y2, cls, categories.toCategoryId(cls), categories.name(cls), scores[i]));
         }
         return new ImageDetections(meta, detections);
     }
 
-    /**
-     * Maps a box in network-input pixels to original image pixels: subtract the padding offset,
-     * undo the horizontal flip inside the valid area, divide by the scale, clip to the image.
-     */
-    static double[] toOriginal(double x1, double y1, double x2, double y2, ImageMeta meta) {
-        x1 -= meta.offsetX();
-        x2 -= meta.offsetX();
-        y1 -= meta.offsetY();
-        y2 -= meta.offsetY();
-        if (meta.flipped()) {
-            double fx1 = meta.validWidth() - x2;
-            double fx2 = meta.validWidth() - x1;
-            x1 = fx1;
-            x2 = fx2;
-        }
-        return new double[] {
-            clamp(x1 / meta.scaleX(), 0, meta.originalWidth()),
-            clamp(y1 / meta.scaleY(), 0, meta.originalHeight()),
-            clamp(x2 / meta.scaleX(), 0, meta.originalWidth()),
-            clamp(y2 / meta.scaleY(), 0, meta.originalHeight())
-        };
+    /** Metadata of an input that was not resized, flipped or padded: network pixels are image pixels. */
+    public static ImageMeta identityMeta(long imageId, int width, int height) {
+        return new ImageMeta(imageId, null, width, height, width, height, 1.0, 1.0, false);
     }
 
     private static double clamp(double v, double lo, double hi) {

@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.eval.DetectionResult;
 
 import java.util.ArrayList;

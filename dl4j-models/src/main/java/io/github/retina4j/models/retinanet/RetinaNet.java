@@ -1,6 +1,14 @@
 package io.github.retina4j.models.retinanet;
 
+import io.github.retina4j.data.anchors.AnchorConfig;
+import io.github.retina4j.losses.L1Loss;
+import io.github.retina4j.losses.SigmoidFocalLoss;
+import io.github.retina4j.losses.SmoothL1Loss;
 import io.github.retina4j.models.backbone.BackboneConfig;
+import io.github.retina4j.models.backbone.SmallBackboneConfig;
+import io.github.retina4j.models.fpn.FpnConfig;
+import io.github.retina4j.models.heads.HeadConfig;
+import org.nd4j.linalg.learning.config.Adam;
 import io.github.retina4j.models.dl4j.OneDnnSupport;
 import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
 import io.github.retina4j.models.fpn.FeaturePyramid;
@@ -40,11 +48,54 @@ public final class RetinaNet {
     private RetinaNet() {
     }
 
+    /**
+     * Paper RetinaNet (Lin et al. 2017 §4, mmdetection {@code retinanet_r50_fpn_1x}): ResNet-50 with frozen BN and
+     * frozen stem + layer1, FPN P3–P7 with P6 from C5, 4-conv shared heads, 9 anchors, focal loss (α 0.25, γ 2),
+     * smooth L1 (β 1/9, detectron2), SGD momentum 0.9, lr 0.01, weight decay 1e-4.
+     */
+    public static RetinaNetConfig.Builder defaults(int numClasses) {
+        return new RetinaNetConfig.Builder(numClasses)
+                .classLoss(new SigmoidFocalLoss(FOCAL_ALPHA, FOCAL_GAMMA))
+                .boxLoss(new SmoothL1Loss());
+    }
+
+    /**
+     * torchvision's {@code retinanet_resnet50_fpn} layout (P6 from P5, torchvision anchor arithmetic, L1 box loss as
+     * torchvision's {@code RetinaNetRegressionHead}): same parameters, for imported weights.
+     */
+    public static RetinaNetConfig.Builder torchvision(int numClasses) {
+        return defaults(numClasses).fpn(FpnConfig.torchvision()).anchors(AnchorConfig.torchvisionRetinaNet())
+                .boxLoss(new L1Loss());
+    }
+
+    /**
+     * A small RetinaNet that trains from scratch on a 2-core CPU ({@code shapes-lt}): {@link SmallBackboneConfig}
+     * widths 16–96, 64-channel FPN, 2-conv 64-channel heads, Adam lr 1e-3, no weight decay. Other settings as
+     * {@link #defaults(int)}.
+     */
+    public static RetinaNetConfig.Builder small(int numClasses) {
+        return defaults(numClasses).backbone(SmallBackboneConfig.defaults())
+                .fpn(new FpnConfig(SMALL_CHANNELS, FpnConfig.P6Source.C5))
+                .head(new HeadConfig(SMALL_CHANNELS, SMALL_HEAD_CONVS, HeadConfig.DEFAULT_NUM_ANCHORS,
+                        HeadConfig.DEFAULT_PRIOR, HeadConfig.DEFAULT_WEIGHT_STD))
+                .updater(new Adam(SMALL_LEARNING_RATE)).weightDecay(0);
+    }
+
+    /** Width of FPN and heads of {@link #small(int)}. */
+    public static final int SMALL_CHANNELS = 64;
+    /** Head depth of {@link #small(int)}. */
+    public static final int SMALL_HEAD_CONVS = 2;
+    /** Adam step of {@link #small(int)}. */
+    public static final double SMALL_LEARNING_RATE = 1e-3;
+
     /** The DL4J configuration for {@code c}. */
     public static ComputationGraphConfiguration configuration(RetinaNetConfig c) {
         OneDnnSupport.enable();
         NeuralNetConfiguration.Builder nn = new NeuralNetConfiguration.Builder()
                 .seed(c.seed())
+                // losses return the SPEC objective normalised by N_pos; miniBatch(false) stops DL4J from dividing the
+                // gradients by N a second time (dl4j-losses package-info, "normalisation contract")
+                .miniBatch(false)
                 .dataType(c.dataType())
                 .updater(c.updater())
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)

@@ -1,5 +1,6 @@
 package io.github.retina4j.models.retinanet;
 
+import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.models.backbone.BackboneConfig;
 import io.github.retina4j.models.backbone.ResNetConfig;
 import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
@@ -23,6 +24,8 @@ import java.util.Objects;
  * @param fpn              P3–P7
  * @param balancedPyramid  Libra's balanced feature pyramid after the FPN, or {@code null} (plain RetinaNet)
  * @param head             shared subnets
+ * @param anchors          anchor layout the heads predict for (cell anchors per location = head.numAnchors, one
+ *                         stride per pyramid level P3..P7); also used by the target iterator and inference
  * @param classLoss        loss on the class logits {@code [N, C, A]} (focal, EFL, EQL-focal …)
  * @param boxLoss          loss on the box deltas {@code [N, 4, A]} (smooth L1, L1, balanced L1); ignored when
  *                         {@code jointLoss} is set
@@ -38,7 +41,7 @@ import java.util.Objects;
  * @param seed             parameter initialisation seed
  */
 public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig fpn, BfpConfig balancedPyramid,
-                              HeadConfig head, ILossFunction classLoss, ILossFunction boxLoss, ILossFunction jointLoss,
+                              HeadConfig head, AnchorConfig anchors, ILossFunction classLoss, ILossFunction boxLoss, ILossFunction jointLoss,
                               IUpdater updater, double weightDecay, double gradientClipL2, int sizeDivisor,
                               DataType dataType, long seed) {
     /** Stride of C5: inputs must be multiples of it for the exact 2× top-down path. */
@@ -51,6 +54,17 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
         Objects.requireNonNull(backbone, "RetinaNetConfig: backbone");
         Objects.requireNonNull(fpn, "RetinaNetConfig: fpn");
         Objects.requireNonNull(head, "RetinaNetConfig: head");
+        Objects.requireNonNull(anchors, "RetinaNetConfig: anchors");
+        int perCell = anchors.ratios().length * anchors.scalesPerOctave();
+        if (perCell != head.numAnchors()) {
+            throw new IllegalArgumentException("RetinaNetConfig: anchors give " + perCell + " anchors per location but the "
+                    + "head predicts " + head.numAnchors());
+        }
+        if (!java.util.Arrays.equals(anchors.strides(), AnchorConfig.RETINANET_STRIDES)) {
+            throw new IllegalArgumentException("RetinaNetConfig: anchor strides must be those of P3..P7 "
+                    + java.util.Arrays.toString(AnchorConfig.RETINANET_STRIDES) + ", got "
+                    + java.util.Arrays.toString(anchors.strides()));
+        }
         Objects.requireNonNull(updater, "RetinaNetConfig: updater");
         Objects.requireNonNull(dataType, "RetinaNetConfig: dataType");
         if (jointLoss == null && (classLoss == null || boxLoss == null)) {
@@ -81,6 +95,7 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
         }
     }
 
+    /** Mutable copy. */
     public Builder toBuilder() {
         return new Builder(this);
     }
@@ -92,6 +107,7 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
         private FpnConfig fpn = FpnConfig.paper();
         private BfpConfig balancedPyramid;
         private HeadConfig head = HeadConfig.paper();
+        private AnchorConfig anchors = AnchorConfig.retinaNet();
         private ILossFunction classLoss;
         private ILossFunction boxLoss;
         private ILossFunction jointLoss;
@@ -108,7 +124,7 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
 
         private Builder(RetinaNetConfig c) {
             numClasses = c.numClasses; backbone = c.backbone; fpn = c.fpn; balancedPyramid = c.balancedPyramid;
-            head = c.head; classLoss = c.classLoss; boxLoss = c.boxLoss; jointLoss = c.jointLoss; updater = c.updater;
+            head = c.head; anchors = c.anchors; classLoss = c.classLoss; boxLoss = c.boxLoss; jointLoss = c.jointLoss; updater = c.updater;
             weightDecay = c.weightDecay; gradientClipL2 = c.gradientClipL2; sizeDivisor = c.sizeDivisor;
             dataType = c.dataType; seed = c.seed;
         }
@@ -118,6 +134,7 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
         public Builder fpn(FpnConfig v) { fpn = v; return this; }
         public Builder balancedPyramid(BfpConfig v) { balancedPyramid = v; return this; }
         public Builder head(HeadConfig v) { head = v; return this; }
+        public Builder anchors(AnchorConfig v) { anchors = v; return this; }
         public Builder classLoss(ILossFunction v) { classLoss = v; return this; }
         public Builder boxLoss(ILossFunction v) { boxLoss = v; return this; }
         public Builder jointLoss(ILossFunction v) { jointLoss = v; return this; }
@@ -129,7 +146,7 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
         public Builder seed(long v) { seed = v; return this; }
 
         public RetinaNetConfig build() {
-            return new RetinaNetConfig(numClasses, backbone, fpn, balancedPyramid, head, classLoss, boxLoss, jointLoss,
+            return new RetinaNetConfig(numClasses, backbone, fpn, balancedPyramid, head, anchors, classLoss, boxLoss, jointLoss,
                     updater, weightDecay, gradientClipL2, sizeDivisor, dataType, seed);
         }
     }

@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.data.annotations.CategoryMapping;
 import io.github.retina4j.data.boxes.BoxCoder;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class DetectionPostProcessorTest {
         return processor(cfg).process(logits, deltas, anchors(), PER_LEVEL, List.of(meta)).get(0).detections();
     }
 
-    private static final ImageMeta IDENTITY = ImageMeta.identity(1, 100, 100);
+    private static final ImageMeta IDENTITY = DetectionPostProcessor.identityMeta(1, 100, 100);
 
     @Test
     void knownBoxesComeOutWithScoresAndDatasetCategoryIds() {
@@ -131,36 +132,45 @@ class DetectionPostProcessorTest {
     }
 
     @Test
-    void boxesAreClippedToTheValidAreaAndMappedBackThroughPaddingFlipAndScale() {
+    void boxesAreClippedToTheValidAreaAndMappedBackThroughFlipAndScale() {
         INDArray logits = background(1);
         INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
         logits.putScalar(new int[] {0, 0, 1}, logit(0.9));  // anchor [10, 10, 30, 30]
         logits.putScalar(new int[] {0, 1, 5}, logit(0.8));  // anchor [40, 0, 100, 60]: crosses the valid width 50
-        // original 25×20 image, resized ×2 to 50×40, flipped, padded by 4 on the left and 2 on top
-        ImageMeta meta = new ImageMeta(42, 25, 20, 2.0, 2.0, true, 50, 40, 4, 2);
+        // original 25×20 image, resized ×2 to 50×40, flipped, padded on the right/bottom
+        ImageMeta meta = new ImageMeta(42, "a.png", 25, 20, 50, 40, 2.0, 2.0, true);
         List<ImageDetections> res = processor(PostProcessConfig.coco()).process(logits, deltas, anchors(), PER_LEVEL, List.of(meta));
         assertEquals(42, res.get(0).imageId());
         List<Detection> dets = res.get(0).detections();
         Detection a = dets.get(0);
-        // minus offset: [6, 8, 26, 28]; unflip in width 50: [24, 8, 44, 28]; ÷2: [12, 4, 22, 14]
-        assertArrayEquals(new double[] {12, 4, 22, 14}, new double[] {a.x1(), a.y1(), a.x2(), a.y2()}, 1e-9);
+        // unflip in width 50: [20, 10, 40, 30]; ÷2: [10, 5, 20, 15]
+        assertArrayEquals(new double[] {10, 5, 20, 15}, new double[] {a.x1(), a.y1(), a.x2(), a.y2()}, 1e-6);
         Detection b = dets.get(1);
-        // clipped to the valid area [4, 2, 54, 42]: [40, 2, 54, 42]; minus offset [36, 0, 50, 40];
-        // unflip: [0, 0, 14, 40]; ÷2: [0, 0, 7, 20]
-        assertArrayEquals(new double[] {0, 0, 7, 20}, new double[] {b.x1(), b.y1(), b.x2(), b.y2()}, 1e-9);
+        // clipped to the valid area [0, 0, 50, 40]: [40, 0, 50, 40]; unflip: [0, 0, 10, 40]; ÷2: [0, 0, 5, 20]
+        assertArrayEquals(new double[] {0, 0, 5, 20}, new double[] {b.x1(), b.y1(), b.x2(), b.y2()}, 1e-6);
     }
 
     @Test
     void flippedAndUnflippedInputsGiveTheSameOriginalBoxes() {
-        // property: predicting the mirror image and mapping back equals predicting the image itself
+        // property: predicting on the mirrored input and mapping back equals predicting on the input itself
         Random rnd = new Random(3);
-        for (int t = 0; t < 20; t++) {
-            double x1 = rnd.nextDouble() * 40, y1 = rnd.nextDouble() * 40;
-            double x2 = x1 + 1 + rnd.nextDouble() * 40, y2 = y1 + 1 + rnd.nextDouble() * 40;
-            ImageMeta plain = ImageMeta.of(1, 64, 64, 1.25, 80, 80);
-            double[] direct = DetectionPostProcessor.toOriginal(x1, y1, x2, y2, plain);
-            double[] mirrored = DetectionPostProcessor.toOriginal(80 - x2, y1, 80 - x1, y2, plain.withFlipped(true));
-            assertArrayEquals(direct, mirrored, 1e-9);
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        for (int t = 0; t < 10; t++) {
+            int anchor = rnd.nextInt(A);
+            INDArray logits = background(1);
+            logits.putScalar(new int[] {0, 1, anchor}, logit(0.9));
+            // a mirrored anchor set: anchor i of the flipped input is the mirror of anchor i in a 100-wide valid area
+            double[][] mirrored = new double[A][];
+            for (int i = 0; i < A; i++) {
+                mirrored[i] = new double[] {100 - ANCHORS[i][2], ANCHORS[i][1], 100 - ANCHORS[i][0], ANCHORS[i][3]};
+            }
+            ImageMeta plain = new ImageMeta(1, null, 80, 80, 100, 100, 1.25, 1.25, false);
+            ImageMeta flipped = new ImageMeta(1, null, 80, 80, 100, 100, 1.25, 1.25, true);
+            DetectionPostProcessor p = processor(PostProcessConfig.coco());
+            Detection d = p.process(logits, deltas, anchors(), PER_LEVEL, List.of(plain)).get(0).detections().get(0);
+            Detection m = p.process(logits, deltas, Nd4j.createFromArray(mirrored).castTo(DataType.FLOAT), PER_LEVEL,
+                    List.of(flipped)).get(0).detections().get(0);
+            assertArrayEquals(new double[] {d.x1(), d.y1(), d.x2(), d.y2()}, new double[] {m.x1(), m.y1(), m.x2(), m.y2()}, 1e-5);
         }
     }
 
@@ -171,7 +181,7 @@ class DetectionPostProcessorTest {
         logits.putScalar(new int[] {0, 0, 0}, logit(0.9));
         logits.putScalar(new int[] {1, 2, 4}, logit(0.8));
         List<ImageDetections> res = processor(PostProcessConfig.coco()).process(logits, deltas, anchors(), PER_LEVEL,
-                List.of(ImageMeta.identity(5, 100, 100), ImageMeta.identity(6, 100, 100)));
+                List.of(DetectionPostProcessor.identityMeta(5, 100, 100), DetectionPostProcessor.identityMeta(6, 100, 100)));
         assertEquals(1, res.get(0).size());
         assertEquals(7, res.get(0).detections().get(0).categoryId());
         assertEquals(1, res.get(1).size());
@@ -202,7 +212,7 @@ class DetectionPostProcessorTest {
         // our torchvision-convention anchors are the ones torchvision used
         assertEquals(f.get("anchors"), gen.anchors((int) hw[0], (int) hw[1]));
         CategoryMapping cats = new CategoryMapping(new int[] {1, 2, 3}, new String[] {"a", "b", "c"});
-        ImageMeta meta = ImageMeta.of(9, (int) valid[1], (int) valid[0], 1.0, (int) valid[1], (int) valid[0]);
+        ImageMeta meta = DetectionPostProcessor.identityMeta(9, (int) valid[1], (int) valid[0]);
         List<Detection> dets = new DetectionPostProcessor(config, BoxCoder.torchvisionDefault(), cats)
                 .process(f.get("class_logits"), f.get("box_deltas"), gen, (int) hw[0], (int) hw[1], List.of(meta))
                 .get(0).detections();

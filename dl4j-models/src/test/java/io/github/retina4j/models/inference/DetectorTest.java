@@ -136,10 +136,9 @@ class DetectorTest {
                 .classLoss(new io.github.retina4j.losses.SigmoidFocalLoss()).boxLoss(new io.github.retina4j.losses.L1Loss())
                 .build();
         var graph = io.github.retina4j.models.retinanet.RetinaNet.build(cfg);
-        var meta = new io.github.retina4j.models.io.ModelMetadata(TinyDetectionModel.CATEGORIES, PreprocessConfig.of(64, 128, 32),
-                io.github.retina4j.data.anchors.AnchorConfig.retinaNet(), io.github.retina4j.data.boxes.BoxCoder.mmdetectionDefault(),
-                PostProcessConfig.coco(), io.github.retina4j.models.retinanet.RetinaNet.CLASS_OUTPUT,
-                io.github.retina4j.models.retinanet.RetinaNet.BOX_OUTPUT, null);
+        var meta = io.github.retina4j.models.io.ModelMetadata.forRetinaNet(TinyDetectionModel.CATEGORIES,
+                PreprocessConfig.of(64, 128, 32), io.github.retina4j.data.anchors.AnchorConfig.retinaNet(),
+                io.github.retina4j.data.boxes.BoxCoder.mmdetectionDefault());
         Path model = dir.resolve("retinanet.zip");
         ModelFile.save(graph, meta, model, false);
         BufferedImage img = picture(4, 100, 60);
@@ -149,6 +148,14 @@ class DetectorTest {
             assertEquals(100, a.size());
             assertEquals(a.detections(), fromFile.detect(img).detections());
         }
+        // metadata whose class list does not fit the graph's class head is refused at load time
+        Path wrong = dir.resolve("wrong-classes.zip");
+        ModelFile.save(graph, io.github.retina4j.models.io.ModelMetadata.forRetinaNet(
+                new io.github.retina4j.data.annotations.CategoryMapping(new int[] {1, 2}, new String[] {"x", "y"}),
+                meta.preprocessing(), meta.anchors(), meta.boxCoder()), wrong, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Detector.load(wrong, 1));
+        assertTrue(e.getMessage().contains(wrong.toString()) && e.getMessage().contains("predicts 3 classes but its metadata lists 2"),
+                e.getMessage());
     }
 
     @Test
@@ -168,6 +175,7 @@ class DetectorTest {
         try (Detector d = detector(1)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.detect(bad));
             assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("cannot be decoded"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> d.detect(dir.resolve("missing.jpg")));
             assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         }

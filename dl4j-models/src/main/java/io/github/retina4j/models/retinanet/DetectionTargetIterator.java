@@ -1,0 +1,146 @@
+package io.github.retina4j.models.retinanet;
+
+import io.github.retina4j.data.reader.DetectionBatch;
+import io.github.retina4j.data.reader.DetectionBatchIterator;
+import io.github.retina4j.data.targets.DenseTargets;
+import io.github.retina4j.data.targets.GroundTruth;
+import io.github.retina4j.data.targets.TargetEncoder;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Training glue: turns {@link DetectionBatch}es into DL4J {@link MultiDataSet}s for a RetinaNet graph —
+ * features {@code [N, 3, H, W]}, labels {@code [class targets [N, C, A], box targets [N, 4, A]]}, label masks
+ * {@code [class mask [N, A], box mask [N, A]]} — using the boxes helper's {@link TargetEncoder} (anchors are cached
+ * per padded size by its {@code AnchorGenerator}). With a joint loss ({@link RetinaNetConfig#jointLoss()}) the
+ * single label is {@code [N, C + 4, A]} with the per-element mask {@code [N, C + 4, A]} (class mask on the first C
+ * rows, box mask on the last 4).
+ *
+ * <p>Checks that every batch is padded to the model's size divisor and that the encoder's class count matches the
+ * model.
+ */
+public final class DetectionTargetIterator implements MultiDataSetIterator {
+    private final Source source;
+    private final TargetEncoder encoder;
+    private final RetinaNetConfig config;
+    private Iterator<DetectionBatch> current;
+    private MultiDataSetPreProcessor preProcessor;
+
+    /** Resettable source of batches. */
+    private interface Source {
+        Iterator<DetectionBatch> restart();
+    }
+
+    /** Over a data-loader iterator; {@link #reset()} resets it (next epoch of its sampler). */
+    public DetectionTargetIterator(DetectionBatchIterator batches, TargetEncoder encoder, RetinaNetConfig config) {
+        this(() -> {
+            batches.reset();
+            return batches;
+        }, batches, encoder, config);
+    }
+
+    /** Over an in-memory list of batches (tests, notebooks, overfitting a few images). */
+    public DetectionTargetIterator(List<DetectionBatch> batches, TargetEncoder encoder, RetinaNetConfig config) {
+        this(() -> List.copyOf(batches).iterator(), List.copyOf(batches).iterator(), encoder, config);
+    }
+
+    private DetectionTargetIterator(Source source, Iterator<DetectionBatch> first, TargetEncoder encoder,
+                                    RetinaNetConfig config) {
+        this.source = source;
+        this.current = first;
+        this.encoder = Objects.requireNonNull(encoder, "encoder");
+        this.config = Objects.requireNonNull(config, "config");
+        if (encoder.numClasses() != config.numClasses()) {
+            throw new IllegalArgumentException("Target encoder has " + encoder.numClasses() + " classes, model "
+                    + config.numClasses());
+        }
+    }
+
+    /** The RetinaNet encoder (no sampling, torchvision-compatible assignment/coder) for {@code config}'s anchors. */
+    public static TargetEncoder retinaNetEncoder(RetinaNetConfig config) {
+        return TargetEncoder.retinaNet(new io.github.retina4j.data.anchors.AnchorGenerator(config.anchors()),
+                config.numClasses());
+    }
+
+    /** Converts one batch (public for callers that drive {@code fit(MultiDataSet)} themselves). */
+    public MultiDataSet toMultiDataSet(DetectionBatch batch) {
+        int h = batch.paddedHeight();
+        int w = batch.paddedWidth();
+        config.checkInputSize(h, w);
+        List<GroundTruth> gts = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            gts.add(GroundTruth.of(batch.gtBoxes(i), batch.gtClasses(i), batch.ignoreBoxes(i)));
+        }
+        DenseTargets t = encoder.encode(gts, h, w);
+        DataType dt = config.dataType();
+        INDArray features = batch.images().castTo(dt);
+        INDArray[] labels;
+        INDArray[] masks;
+        if (config.jointLoss() != null) {
+            long n = t.classTargets().size(0);
+            long a = t.classTargets().size(2);
+            long c = t.classTargets().size(1);
+            labels = new INDArray[]{Nd4j.concat(1, t.classTargets(), t.boxTargets()).castTo(dt)};
+            INDArray classMask = t.classMask().reshape(n, 1, a).broadcast(n, c, a);
+            INDArray boxMask = t.boxMask().reshape(n, 1, a).broadcast(n, 4, a);
+            masks = new INDArray[]{Nd4j.concat(1, classMask, boxMask).castTo(dt)};
+        } else {
+            labels = new INDArray[]{t.classTargets().castTo(dt), t.boxTargets().castTo(dt)};
+            masks = new INDArray[]{t.classMask().castTo(dt), t.boxMask().castTo(dt)};
+        }
+        MultiDataSet mds = new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{features}, labels, null, masks);
+        if (preProcessor != null) {
+            preProcessor.preProcess(mds);
+        }
+        return mds;
+    }
+
+    @Override
+    public MultiDataSet next(int num) {
+        throw new UnsupportedOperationException("DetectionTargetIterator: the batch size is set by the batch source");
+    }
+
+    @Override
+    public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
+        this.preProcessor = preProcessor;
+    }
+
+    @Override
+    public MultiDataSetPreProcessor getPreProcessor() {
+        return preProcessor;
+    }
+
+    @Override
+    public boolean resetSupported() {
+        return true;
+    }
+
+    @Override
+    public boolean asyncSupported() {
+        return true;
+    }
+
+    @Override
+    public void reset() {
+        current = source.restart();
+    }
+
+    @Override
+    public boolean hasNext() {
+        return current.hasNext();
+    }
+
+    @Override
+    public MultiDataSet next() {
+        return toMultiDataSet(current.next());
+    }
+}
