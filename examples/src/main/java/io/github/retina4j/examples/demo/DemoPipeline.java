@@ -122,7 +122,7 @@ public final class DemoPipeline {
         long trainStart = System.nanoTime();
         TrainingResult result;
         try (TrainingData.CloseableIterator data = TrainingData.iterator(train, files.trainImages(), config, BATCH_SIZE,
-                LONG_EDGE, SHORT_EDGE, s.seed(), false)) {
+                LONG_EDGE, SHORT_EDGE, s.seed(), false, 0.001)) {
             result = new Trainer(graph, data, tc)
                     .modelWriter((g, f) -> ModelFile.save(g, metadata, f, true)).train();
         }
