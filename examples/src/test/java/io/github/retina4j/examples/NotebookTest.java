@@ -19,7 +19,6 @@ import jdk.jshell.JShell;
 import jdk.jshell.Snippet;
 import jdk.jshell.SnippetEvent;
 import jdk.jshell.SourceCodeAnalysis;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.Test;
  * so the notebook cannot rot. Cells that are kernel magics ({@code %maven}, {@code %jars},
  * {@code %classpath}, ...) are skipped: here the class path is the test's.
  */
-@Disabled("TEMPORARY: needs the models module's training iterator (DetectionTargetIterator), not merged yet")
 class NotebookTest {
 
     static final Path NOTEBOOK = Path.of("notebooks", "retina4j-tour.ipynb");

@@ -117,7 +117,7 @@ public final class TrainCommand implements Callable<Integer> {
                 seed, resume, ui ? out.resolve("ui-stats.dl4j") : null);
         TrainingResult result;
         try (TrainingData.CloseableIterator data = TrainingData.iterator(train, images, config, batchSize, imageSize,
-                imageSize, seed, repeatFactorSampling)) {
+                imageSize, seed, repeatFactorSampling, rfsThreshold)) {
             result = new Trainer(RetinaNet.build(config), data, tc)
                     .modelWriter((g, f) -> ModelFile.save(g, metadata, f, true)).train();
         }

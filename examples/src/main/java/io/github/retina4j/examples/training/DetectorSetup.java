@@ -1,8 +1,7 @@
 package io.github.retina4j.examples.training;
 
-import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.boxes.BoxCoder;
+import io.github.retina4j.data.targets.TargetEncoder;
 import io.github.retina4j.data.stats.CategoryStatistics;
 import io.github.retina4j.losses.BalancedL1Loss;
 import io.github.retina4j.losses.EqualizationFocalLoss;
@@ -20,6 +19,7 @@ import io.github.retina4j.models.heads.HeadConfig;
 import io.github.retina4j.models.inference.PostProcessConfig;
 import io.github.retina4j.models.inference.PreprocessConfig;
 import io.github.retina4j.models.io.ModelMetadata;
+import io.github.retina4j.models.retinanet.DetectionTargetIterator;
 import io.github.retina4j.models.retinanet.RetinaNet;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
 import java.util.Locale;
@@ -114,8 +114,10 @@ public final class DetectorSetup {
 
     /** Metadata saved with the model: classes, the preprocessing used in training, anchors, coder, post-processing. */
     public static ModelMetadata metadata(CocoDataset train, RetinaNetConfig config, int longEdge, int shortEdge) {
+        // anchors and box coder exactly as the training targets were encoded
+        TargetEncoder encoder = DetectionTargetIterator.retinaNetEncoder(config);
         return new ModelMetadata(train.categoryMapping(), PreprocessConfig.of(shortEdge, longEdge, config.sizeDivisor()),
-                AnchorConfig.retinaNet(), BoxCoder.mmdetectionDefault(), PostProcessConfig.coco(),
+                encoder.anchorGenerator().config(), encoder.boxCoder(), PostProcessConfig.coco(),
                 RetinaNet.CLASS_OUTPUT, RetinaNet.BOX_OUTPUT, null);
     }
 }

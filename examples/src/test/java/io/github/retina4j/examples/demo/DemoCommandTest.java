@@ -20,12 +20,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code retina4j demo --quick} end to end: every report file exists and parses, every PNG decodes. */
-@Disabled("TEMPORARY: needs the models module's training iterator (DetectionTargetIterator), not merged yet")
 class DemoCommandTest {
 
     @Test
