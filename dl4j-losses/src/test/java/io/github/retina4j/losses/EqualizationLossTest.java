@@ -180,6 +180,20 @@ class EqualizationLossTest {
     }
 
     @Test
+    void finiteForExtremeLogitsInDoubleAndFloat() {
+        INDArray x = Nd4j.linspace(-100, 100, 201, DataType.DOUBLE).reshape(201, 1).repeat(1, 3);
+        INDArray y = Nd4j.zeros(DataType.DOUBLE, 201, 3);
+        y.getColumn(1).assign(1.0);
+        EqualizationLoss l = new EqualizationLoss(0.01, new double[]{0.001, 0.5, 0.005});
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            double s = l.computeScore(y.castTo(dt), x.castTo(dt), new ActivationIdentity(), null, false);
+            INDArray g = l.computeGradient(y.castTo(dt), x.castTo(dt), new ActivationIdentity(), null).castTo(DataType.DOUBLE);
+            assertTrue(Double.isFinite(s), dt + " score " + s);
+            assertEquals(0, g.isNaN().castTo(DataType.DOUBLE).sumNumber().intValue() + g.isInfinite().castTo(DataType.DOUBLE).sumNumber().intValue(), dt + " gradient");
+        }
+    }
+
+    @Test
     void rejectsBadParameters() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new EqualizationLoss(-0.1, new double[]{0.1}));
         assertTrue(e.getMessage().contains("lambda") && e.getMessage().contains("-0.1"), e.getMessage());

@@ -97,7 +97,9 @@ class SoftmaxEqualizationLossTest {
                 y.putScalar(new long[]{n, r.nextInt(4), a}, 1.0);
             }
         }
-        assertTrue(gradientCheck(new SoftmaxEqualizationLoss(0.01, f, 0.5, 3), in, y, randomMask(5, 2, 6), 4));
+        assertTrue(gradientCheck(new SoftmaxEqualizationLoss(0.01, f, 0.5, 3), in, y, randomMask(5, 2, 6), 4), "[N, A] mask");
+        // per-element mask: a row counts as used when any of its entries is
+        assertTrue(gradientCheck(new SoftmaxEqualizationLoss(0.01, f, 0.5, 3), in, y, randomMask(6, 2, 4, 6), 4), "[N, C, A] mask");
     }
 
     @Test
