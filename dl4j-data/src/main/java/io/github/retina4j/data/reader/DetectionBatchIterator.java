@@ -86,10 +86,8 @@ public final class DetectionBatchIterator implements Iterator<DetectionBatch>, A
             pool = null;
         }
         if (filterEmpty) {
-            long empty = b.dataset.images().stream().filter(im -> b.dataset.annotationsOf(im.id()).isEmpty()).count();
-            for (long i = 0; i < empty; i++) {
-                report.add("image without annotations (excluded from training)", "");
-            }
+            b.dataset.images().stream().filter(im -> b.dataset.annotationsOf(im.id()).isEmpty())
+                    .forEach(im -> report.add("image without annotations (excluded)", "image id " + im.id()));
         }
         startEpoch(0, 0);
     }

@@ -144,6 +144,27 @@ class DetectionBatchIteratorTest {
     }
 
     @Test
+    void filterEmptyExcludesAndCountsImagesWithoutAnnotations() {
+        List<Long> firstSix = train.images().subList(0, 6).stream().map(ImageInfo::id).toList();
+        List<Annotation> anns = train.annotations().stream().filter(a -> firstSix.contains(a.imageId())).toList();
+        CocoDataset partly = new CocoDataset(train.images(), anns, train.categories());
+        long withAnns = partly.images().stream().filter(im -> !partly.annotationsOf(im.id()).isEmpty()).count();
+        try (DetectionBatchIterator it = DetectionBatchIterator.builder(partly, files.trainImages()).transform(transform())
+                .batchSize(4).filterEmpty(true).prefetchThreads(1).build()) {
+            int n = 0;
+            while (it.hasNext()) {
+                DetectionBatch b = it.next();
+                for (int i = 0; i < b.size(); i++) {
+                    assertTrue(b.classes(i).length > 0);
+                    n++;
+                }
+            }
+            assertEquals(withAnns, n);
+            assertEquals(12 - withAnns, it.skipReport().count("image without annotations (excluded)"));
+        }
+    }
+
+    @Test
     void multiScaleDrawsOneOfTheScalesPerImage() {
         TransformConfig multi = TransformConfig.evaluation().withScales(List.of(new ImageScale(100, 80), new ImageScale(200, 160)));
         java.util.Set<Integer> shortEdges = new java.util.TreeSet<>();

@@ -1,0 +1,2 @@
+/** Image samplers per epoch: sequential, shuffled, repeat factor sampling (LVIS) and class-aware sampling (SPEC §4). */
+package io.github.retina4j.data.sampling;

@@ -1,0 +1,2 @@
+/** The deterministic synthetic long-tailed detection dataset {@code shapes-lt} (SPEC §4). */
+package io.github.retina4j.data.synthetic;
