@@ -2,9 +2,8 @@ package io.github.retina4j.eval;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ForkJoinPool;
-import java.util.stream.IntStream;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The per-image matching ({@code evaluateImg}) and accumulation ({@code accumulate}) of pycocotools'
@@ -82,24 +81,51 @@ final class EvaluationEngine {
                 w.category(k);
             }
         } else {
-            ForkJoinPool pool = new ForkJoinPool(threads);
-            try {
-                ThreadLocal<Worker> workers = ThreadLocal.withInitial(() -> new Worker(s, gt, dt, precision, recall, numGt));
-                pool.submit(() -> IntStream.range(0, numCategories).parallel().forEach(k -> workers.get().category(k))).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("evaluation interrupted", e);
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof RuntimeException re) {
-                    throw re;
+            // Largest categories first, pulled from a shared counter by each thread: the long tail
+            // of category sizes (one category can hold a fifth of the detections) stays balanced.
+            Integer[] bySize = new Integer[numCategories];
+            for (int k = 0; k < numCategories; k++) {
+                bySize[k] = k;
+            }
+            Arrays.sort(bySize, (x, y) -> Integer.compare(work(gt, dt, y), work(gt, dt, x)));
+            AtomicInteger next = new AtomicInteger();
+            AtomicReference<RuntimeException> failure = new AtomicReference<>();
+            Runnable task = () -> {
+                Worker w = new Worker(s, gt, dt, precision, recall, numGt);
+                try {
+                    for (int i = next.getAndIncrement(); i < numCategories && failure.get() == null; i = next.getAndIncrement()) {
+                        w.category(bySize[i]);
+                    }
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
                 }
-                throw new IllegalStateException(c);
-            } finally {
-                pool.shutdown();
+            };
+            int n = Math.min(threads, numCategories);
+            Thread[] helpers = new Thread[n - 1];
+            for (int i = 0; i < helpers.length; i++) {
+                helpers[i] = new Thread(task, "retina4j-eval-" + i);
+                helpers[i].setDaemon(true);
+                helpers[i].start();
+            }
+            task.run();
+            for (Thread h : helpers) {
+                try {
+                    h.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("evaluation interrupted", e);
+                }
+            }
+            if (failure.get() != null) {
+                throw failure.get();
             }
         }
         return new Curves(precision, recall, numGt);
+    }
+
+    /** Rough cost of a category: its detections and ground truths. */
+    private static int work(GtGroups gt, DtGroups dt, int k) {
+        return (dt.catStart()[k + 1] - dt.catStart()[k]) + (gt.catStart()[k + 1] - gt.catStart()[k]);
     }
 
     private record Shape(int k0, int t0, int r0, int a0, int m0, double[] iouThr, double[] recThr, double[] areaMin,
@@ -122,8 +148,9 @@ final class EvaluationEngine {
         private byte[] flags = new byte[256];
         private int[] order = new int[64];
         private int[] tmp = new int[64];
-        private double[] rc = new double[64];
-        private double[] pr = new double[64];
+        private int[] slot = new int[64];
+        private int[] sortedRank = new int[64];
+        private double[] best = new double[64];
 
         Worker(Shape s, GtGroups gt, DtGroups dt, double[] precision, double[] recall, int[] numGt) {
             this.s = s;
@@ -144,6 +171,7 @@ final class EvaluationEngine {
             if (flags.length < at * nd) {
                 flags = new byte[Math.max(at * nd, flags.length * 2)];
             }
+            sortCategory(d0, nd);
             int[] npig = new int[s.a0];
             int[] gImg = gt.image();
             int[] dImg = dt.image();
@@ -169,7 +197,32 @@ final class EvaluationEngine {
             for (int a = 0; a < s.a0; a++) {
                 numGt[k * s.a0 + a] = npig[a];
             }
-            accumulate(k, d0, nd, npig);
+            accumulate(k, nd, npig);
+        }
+
+        /**
+         * Orders the category's detections as pycocotools' accumulate does: detections are stored in
+         * (image, rank) order, and a stable sort by score gives its order for every maxDets (each
+         * smaller maxDets keeps a subsequence). {@code slot[d - d0]} = position of detection d in
+         * that order, so that matching writes its flags where accumulation reads them sequentially.
+         */
+        private void sortCategory(int d0, int nd) {
+            if (order.length < nd) {
+                int n = Math.max(nd, order.length * 2);
+                order = new int[n];
+                tmp = new int[n];
+                slot = new int[n];
+                sortedRank = new int[n];
+            }
+            for (int j = 0; j < nd; j++) {
+                order[j] = d0 + j;
+            }
+            StableScoreSort.sortDescending(order, 0, nd, dt.score(), tmp);
+            int[] rank = dt.rank();
+            for (int j = 0; j < nd; j++) {
+                slot[order[j] - d0] = j;
+                sortedRank[j] = rank[order[j]];
+            }
         }
 
         /** pycocotools {@code evaluateImg} for one (image, category), all area ranges and thresholds. */
@@ -198,6 +251,21 @@ final class EvaluationEngine {
             boolean[] gIgnore = gt.ignore();
             double[] dArea = dt.area();
             boolean[] dIgnoreUnmatched = dt.ignoreIfUnmatched();
+            if (g == 0) {
+                // no ground truth here (the common case for most categories of an image): nothing
+                // can match, a detection is ignored iff outside the area range (or not exhaustive)
+                for (int a = 0; a < s.a0; a++) {
+                    for (int i = 0; i < d; i++) {
+                        double ar = dArea[dp + i];
+                        byte f = (ar < s.areaMin[a] || ar > s.areaMax[a] || dIgnoreUnmatched[dp + i]) ? IGNORED : 0;
+                        int j = slot[dp - d0 + i];
+                        for (int t = 0; t < s.t0; t++) {
+                            flags[(a * s.t0 + t) * nd + j] = f;
+                        }
+                    }
+                }
+                return;
+            }
             for (int a = 0; a < s.a0; a++) {
                 double lo = s.areaMin[a];
                 double hi = s.areaMax[a];
@@ -221,7 +289,7 @@ final class EvaluationEngine {
                 }
                 npig[a] += nonIgnored;
                 for (int t = 0; t < s.t0; t++) {
-                    int base = (a * s.t0 + t) * nd + (dp - d0);
+                    int base = (a * s.t0 + t) * nd;
                     Arrays.fill(gtMatched, 0, g, false);
                     double start = Math.min(s.iouThr[t], MAX_IOU_START);
                     for (int i = 0; i < d; i++) {
@@ -255,75 +323,90 @@ final class EvaluationEngine {
                             gtMatched[m] = true;
                             f = m >= nonIgnored ? (byte) (MATCHED | IGNORED) : MATCHED;
                         }
-                        flags[base + i] = f;
+                        flags[base + slot[dp - d0 + i]] = f;
                     }
                 }
             }
         }
 
-        /** pycocotools {@code accumulate} for one category. */
-        private void accumulate(int k, int d0, int nd, int[] npig) {
-            if (order.length < nd) {
-                order = new int[Math.max(nd, order.length * 2)];
-                tmp = new int[order.length];
-                rc = new double[order.length];
-                pr = new double[order.length];
-            }
-            // Detections are in (image, rank) order; a stable sort by score gives pycocotools'
-            // order for every maxDets (each smaller maxDets keeps a subsequence of it).
-            for (int j = 0; j < nd; j++) {
-                order[j] = d0 + j;
-            }
-            StableScoreSort.sortDescending(order, 0, nd, dt.score(), tmp);
-            int[] rank = dt.rank();
+        /**
+         * pycocotools {@code accumulate} for one category, all area ranges, maxDets and thresholds,
+         * in one pass over the score-sorted detections per (area, threshold).
+         *
+         * <p>pycocotools builds the whole precision/recall curve (rc = tp/npig, pr = tp/(fp+tp+eps)
+         * at every detection), takes the running maximum of pr from the right (the envelope) and
+         * reads it at the first index whose rc reaches each recall point. Precision only rises at a
+         * true positive, so the envelope at the c-th true positive is the maximum of the precisions
+         * at true positives c, c+1, ..., and the first index with rc >= x is the c-th true positive
+         * for the smallest c with c/npig >= x (index 0 when c = 0). Computing just those values,
+         * with the same floating-point expressions, gives bit-identical numbers without per-detection
+         * divisions and stores.
+         */
+        private void accumulate(int k, int nd, int[] npig) {
+            int m0 = s.m0;
             int r0 = s.r0;
+            int[] maxDets = s.maxDets;
+            int[] tp = new int[m0];
+            int[] fp = new int[m0];
+            int[] n = new int[m0];
+            int stride = s.k0 * s.a0 * m0;
             for (int a = 0; a < s.a0; a++) {
                 if (npig[a] == 0) {
                     continue; // no ground truth: precision and recall stay -1
                 }
                 double numGtA = npig[a];
-                for (int m = 0; m < s.m0; m++) {
-                    int maxDet = s.maxDets[m];
-                    for (int t = 0; t < s.t0; t++) {
-                        int base = (a * s.t0 + t) * nd - d0;
-                        double tp = 0;
-                        double fp = 0;
-                        int n = 0;
-                        for (int j = 0; j < nd; j++) {
-                            int di = order[j];
-                            if (rank[di] >= maxDet) {
-                                continue;
-                            }
-                            byte f = flags[base + di];
+                int cap = npig[a] + 1; // at most npig true positives
+                if (best.length < m0 * cap) {
+                    best = new double[Math.max(m0 * cap, best.length * 2)];
+                }
+                for (int t = 0; t < s.t0; t++) {
+                    int base = (a * s.t0 + t) * nd;
+                    java.util.Arrays.fill(tp, 0);
+                    java.util.Arrays.fill(fp, 0);
+                    java.util.Arrays.fill(n, 0);
+                    for (int j = 0; j < nd; j++) {
+                        int rk = sortedRank[j];
+                        byte f = flags[base + j];
+                        // the maxDets settings that keep this detection: maxDets[m] > rank
+                        for (int m = m0 - 1; m >= 0 && maxDets[m] > rk; m--) {
+                            n[m]++;
                             if ((f & IGNORED) == 0) {
                                 if ((f & MATCHED) != 0) {
-                                    tp++;
+                                    int c = ++tp[m];
+                                    double tpD = c;
+                                    best[m * cap + c] = tpD / (fp[m] + tpD + SPACING_1);
                                 } else {
-                                    fp++;
+                                    fp[m]++;
                                 }
                             }
-                            rc[n] = tp / numGtA;
-                            pr[n] = tp / (fp + tp + SPACING_1);
-                            n++;
                         }
-                        int ri = ((t * s.k0 + k) * s.a0 + a) * s.m0 + m;
-                        recall[ri] = n > 0 ? rc[n - 1] : 0;
-                        // precision envelope: max precision at any higher recall
-                        for (int i = n - 1; i > 0; i--) {
-                            if (pr[i] > pr[i - 1]) {
-                                pr[i - 1] = pr[i];
+                    }
+                    for (int m = 0; m < m0; m++) {
+                        int off = m * cap;
+                        int tpTotal = tp[m];
+                        recall[((t * s.k0 + k) * s.a0 + a) * m0 + m] = n[m] > 0 ? tpTotal / numGtA : 0;
+                        // envelope at the c-th true positive = max precision at true positives >= c
+                        for (int c = tpTotal - 1; c >= 1; c--) {
+                            if (best[off + c + 1] > best[off + c]) {
+                                best[off + c] = best[off + c + 1];
                             }
                         }
-                        // np.searchsorted(rc, recThrs, side='left'); points beyond the curve get 0
-                        int pi = 0;
-                        int stride = s.k0 * s.a0 * s.m0;
-                        int pBase = (t * r0 * s.k0 + k) * s.a0 * s.m0 + a * s.m0 + m;
+                        int pBase = (t * r0 * s.k0 + k) * s.a0 * m0 + a * m0 + m;
+                        int c = 0;
                         for (int r = 0; r < r0; r++) {
                             double thr = s.recThr[r];
-                            while (pi < n && rc[pi] < thr) {
-                                pi++;
+                            while (c <= tpTotal && c / numGtA < thr) {
+                                c++;
                             }
-                            precision[pBase + r * stride] = pi < n ? pr[pi] : 0;
+                            double q;
+                            if (n[m] == 0 || c > tpTotal) {
+                                q = 0; // recall point beyond the curve
+                            } else if (c == 0) {
+                                q = tpTotal > 0 ? best[off + 1] : 0; // index 0: max over the whole curve
+                            } else {
+                                q = best[off + c];
+                            }
+                            precision[pBase + r * stride] = q;
                         }
                     }
                 }

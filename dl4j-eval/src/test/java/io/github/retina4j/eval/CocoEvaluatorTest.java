@@ -68,7 +68,7 @@ class CocoEvaluatorTest {
             for (int k = 0; k < rec.get(t).size(); k++) {
                 for (int a = 0; a < 4; a++) {
                     for (int m = 0; m < 3; m++) {
-                        assertEquals(rec.get(t).get(k).get(a).get(m).asDouble(), r.recall(t, k, a, m), TOL,
+                        assertEquals(rec.get(t).get(k).get(a).get(m).asDouble(), r.recall(t, k, a, m), 0.0, // bit-identical
                                 "recall[" + t + "," + k + "," + a + "," + m + "]");
                     }
                 }
@@ -85,7 +85,7 @@ class CocoEvaluatorTest {
         for (int t = 0; t < 10; t++) {
             for (int i = 0; i < 101; i++) {
                 for (int k = 0; k < k0; k++) {
-                    assertEquals(npy.data()[(t * 101 + i) * k0 + k], r.precision(t, i, k, 0, 2), TOL,
+                    assertEquals(npy.data()[(t * 101 + i) * k0 + k], r.precision(t, i, k, 0, 2), 0.0, // bit-identical
                             "precision[" + t + "," + i + "," + k + "]");
                 }
             }
@@ -288,5 +288,15 @@ class CocoEvaluatorTest {
         IllegalArgumentException nan = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new CocoEvaluator().evaluate(gt, List.of(det(2, 1, 0, 0, 1, 1, 0.5), det(2, 1, 0, 0, 1, 1, Double.NaN))));
         assertTrue(nan.getMessage().contains("entry 1") && nan.getMessage().contains("NaN"), nan.getMessage());
+    }
+
+    @Test
+    void annotationIdZeroCanBeATruePositive() {
+        // pycocotools marks "unmatched" with a gt id of 0, so it would count this match as a false
+        // positive; the documented difference: here the match counts.
+        GroundTruth gt = GroundTruth.builder().image(1).category(1, "a", null)
+                .annotation(0, 1, 1, 0, 0, 50, 50, 2500, false, false).build();
+        CocoEvalResult r = new CocoEvaluator().evaluate(gt, List.of(det(1, 1, 0, 0, 50, 50, 0.9)));
+        assertEquals(1.0, r.stat("AP"), 1e-12);
     }
 }

@@ -2,7 +2,15 @@ package io.github.retina4j.losses;
 
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
@@ -51,53 +59,86 @@ public abstract class AbstractDenseLoss implements ILossFunction {
      */
     protected abstract Terms compute(INDArray labels, INDArray x, INDArray mask, boolean wantGrad, boolean training);
 
+    /**
+     * Optional single-pass evaluation (score and gradient, state update included) for identity
+     * activation; null = use {@link #compute}. Focal and EFL use {@link FusedFocalKernel}.
+     */
+    FusedFocalKernel.Result fusedPath(INDArray labels, INDArray x, INDArray mask, boolean wantGrad) {
+        return null;
+    }
+
     /** Called after a training gradient was computed (EFL updates its statistics here). */
     protected void afterTrainingGradient(INDArray labels, INDArray gradX, INDArray mask) {
     }
 
-    private Terms run(INDArray labels, INDArray preOutput, IActivation fn, INDArray mask, boolean wantGrad) {
+    /**
+     * Workspace for the per-element temporaries: after the first call their memory is reused instead of
+     * allocated and zeroed again (on [240 000, 80] float one fresh array costs more than an in-place op).
+     * Thread-local in ND4J; it keeps the largest size seen (≈ 6 arrays of the loss input) per thread.
+     */
+    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
+            .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.1)
+            .policyLearning(LearningPolicy.FIRST_LOOP).policySpill(SpillPolicy.REALLOCATE)
+            .policyReset(ResetPolicy.BLOCK_LEFT).build();
+    private static final String WORKSPACE_ID = "RETINA4J_LOSS_TEMPORARIES";
+
+    /** What a caller needs out of one evaluation; arrays are moved out of the loss workspace. */
+    private static final class Outputs {
+        double score;
+        INDArray rowScores;
+        INDArray grad;
+    }
+
+    private Outputs run(INDArray labels, INDArray preOutput, IActivation fn, INDArray mask, boolean wantGrad,
+                        boolean wantRows) {
         LossMath.checkShapes(name(), labels, preOutput, mask, labelColumns(preOutput.columns()));
-        INDArray x = LossMath.activate(fn, preOutput);
-        INDArray lab = labels.dataType() == x.dataType() ? labels : labels.castTo(x.dataType());
-        Terms t = compute(lab, x, mask, wantGrad, wantGrad);
-        if (wantGrad) {
-            afterTrainingGradient(lab, t.grad, mask);
-            INDArray g = LossMath.backpropActivation(fn, preOutput, t.grad);
-            if (g != t.grad) {
-                LossMath.release(t.grad);
+        Outputs out = new Outputs();
+        if (!wantRows && (fn == null || fn instanceof ActivationIdentity)) {
+            FusedFocalKernel.Result r = fusedPath(labels, preOutput, mask, wantGrad);
+            if (r != null) {
+                out.score = r.score;
+                out.grad = r.grad;
+                return out;
             }
-            return new Terms(t.loss, g);
         }
-        return t;
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+            INDArray x = LossMath.activate(fn, preOutput);
+            INDArray lab = labels.dataType() == x.dataType() ? labels : labels.castTo(x.dataType());
+            Terms t = compute(lab, x, mask, wantGrad, wantGrad);
+            out.score = t.loss.sumNumber().doubleValue();
+            if (wantRows) {
+                out.rowScores = t.loss.sum(true, 1).leverage();
+            }
+            if (wantGrad) {
+                afterTrainingGradient(lab, t.grad, mask);
+                // into the caller's workspace if it has one (DL4J training), else detached
+                out.grad = LossMath.backpropActivation(fn, preOutput, t.grad).leverage();
+            }
+        }
+        return out;
     }
 
     @Override
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-        INDArray loss = run(labels, preOutput, activationFn, mask, false).loss;
-        double s = loss.sumNumber().doubleValue();
-        LossMath.release(loss);   // per-element temporary: release its off-heap memory now
+        double s = run(labels, preOutput, activationFn, mask, false, false).score;
         return average ? s / preOutput.rows() : s;
     }
 
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        return run(labels, preOutput, activationFn, mask, false).loss.sum(true, 1);
+        return run(labels, preOutput, activationFn, mask, false, true).rowScores;
     }
 
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        Terms t = run(labels, preOutput, activationFn, mask, true);
-        LossMath.release(t.loss);
-        return t.grad;
+        return run(labels, preOutput, activationFn, mask, true, false).grad;
     }
 
     @Override
     public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
                                                           INDArray mask, boolean average) {
-        Terms t = run(labels, preOutput, activationFn, mask, true);
-        double s = t.loss.sumNumber().doubleValue();
-        LossMath.release(t.loss);
-        return new Pair<>(average ? s / preOutput.rows() : s, t.grad);
+        Outputs o = run(labels, preOutput, activationFn, mask, true, false);
+        return new Pair<>(average ? o.score / preOutput.rows() : o.score, o.grad);
     }
 
     @Override

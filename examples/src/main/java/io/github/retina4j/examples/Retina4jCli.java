@@ -42,6 +42,10 @@ public final class Retina4jCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // charts and drawn images are rendered off-screen (servers have no display)
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
@@ -62,15 +66,15 @@ public final class Retina4jCli implements Runnable {
             err.flush();
             return EXIT_USAGE;
         });
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             err.println(cmd.getCommandSpec().qualifiedName() + ": error: " + oneLine(ex));
-            if (parseResult.hasMatchedOption("--verbose") || root.verbose) {
+            if (verbose) {
                 ex.printStackTrace(err);
             }
             err.flush();
             return EXIT_FAILED;
         });
-        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         setLibraryLogLevel(verbose ? Level.INFO : Level.WARN);
         return cli.execute(args);
     }

@@ -1,7 +1,7 @@
 package io.github.retina4j.data.annotations;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -10,7 +10,6 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -38,11 +37,13 @@ import java.util.Set;
  * Instances are immutable and thread-safe.
  */
 public final class CocoJsonReader {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CocoJsonReader.class);
     private static final JsonFactory FACTORY = JsonFactory.builder()
             // NaN/Infinity tokens are parsed so that they can be reported as bad boxes, not as syntax errors.
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .build();
     private static final int BUFFER = 1 << 16;
+    private static final JsonStringEncoder ESCAPER = JsonStringEncoder.getInstance();
 
     private final BadInputPolicy policy;
     private final boolean keepSegmentation;
@@ -107,12 +108,11 @@ public final class CocoJsonReader {
         private final List<Annotation> annotations = new ArrayList<>();
         private final List<Category> categories = new ArrayList<>();
         /** Index in the file array of each collected annotation (for messages in the cross-check phase). */
-        private final List<Integer> annotationIndex = new ArrayList<>();
+        private int[] annotationIndex = new int[1024];
         private String info;
         private String licenses;
         private JsonParser p;
-        private final StringWriter rawOut = new StringWriter(256);
-        private JsonGenerator rawGen;
+        private final StringBuilder rawOut = new StringBuilder(1024);
 
         /** First problem found in the current record, or null. */
         private String recordError;
@@ -123,11 +123,8 @@ public final class CocoJsonReader {
         }
 
         CocoDataset parse(InputStream in) {
-            try (JsonParser parser = FACTORY.createParser(in);
-                 JsonGenerator gen = FACTORY.createGenerator(rawOut)) {
+            try (JsonParser parser = FACTORY.createParser(in)) {
                 p = parser;
-                rawGen = gen;
-                rawGen.setRootValueSeparator(null);
                 if (p.nextToken() != JsonToken.START_OBJECT) {
                     throw fileError("top level is " + describe(p.currentToken()) + ", expected a JSON object");
                 }
@@ -210,22 +207,28 @@ public final class CocoJsonReader {
             List<Annotation> keptAnns = new ArrayList<>(annotations.size());
             for (int k = 0; k < annotations.size(); k++) {
                 Annotation a = annotations.get(k);
-                String rec = "annotations[" + annotationIndex.get(k) + "] (id " + a.id() + ")";
                 ImageInfo im = ims.get(a.imageId());
                 if (im == null) {
-                    bad("unknown image_id", rec, "unknown image_id " + a.imageId());
+                    bad("unknown image_id", annotationRecord(k, a), "unknown image_id " + a.imageId());
                 } else if (!cats.containsKey(a.categoryId())) {
-                    bad("unknown category_id", rec, "unknown category_id " + a.categoryId());
+                    bad("unknown category_id", annotationRecord(k, a), "unknown category_id " + a.categoryId());
                 } else if (!annIds.add(a.id())) {
-                    bad("duplicate id", rec, "duplicate annotation id " + a.id());
+                    bad("duplicate id", annotationRecord(k, a), "duplicate annotation id " + a.id());
                 } else if (a.x() >= im.width() || a.y() >= im.height() || a.x2() <= 0 || a.y2() <= 0) {
-                    bad("box outside its image", rec, "bbox [" + a.x() + ", " + a.y() + ", " + a.w() + ", " + a.h()
+                    bad("box outside its image", annotationRecord(k, a), "bbox [" + a.x() + ", " + a.y() + ", " + a.w() + ", " + a.h()
                             + "] lies outside image " + im.id() + " of size " + im.width() + "x" + im.height());
                 } else {
                     keptAnns.add(a);
                 }
             }
+            if (skips.total() > 0) {
+                LOG.warn("{}: {}", source, skips);
+            }
             return new CocoDataset(info, licenses, keptImages, keptAnns, keptCats, skips);
+        }
+
+        private String annotationRecord(int k, Annotation a) {
+            return "annotations[" + annotationIndex[k] + "] (id " + a.id() + ")";
         }
 
         private boolean idsKnown(List<Integer> ids, Map<Integer, Category> cats, String rec, String field) {
@@ -292,7 +295,6 @@ public final class CocoJsonReader {
                 }
             }
             endOfRecord("images");
-            String rec = "images[" + index + "]" + (id == null ? "" : " (id " + id + ")");
             if (recordError == null) {
                 if (id == null) {
                     missing("id");
@@ -307,7 +309,7 @@ public final class CocoJsonReader {
                 }
             }
             if (recordError != null) {
-                bad(recordErrorKind, rec, recordError);
+                bad(recordErrorKind, record("images", index, id), recordError);
                 return;
             }
             images.add(new ImageInfo(id, fileName, width, height, cocoUrl, flickrUrl, license, date, neg, notEx));
@@ -341,7 +343,6 @@ public final class CocoJsonReader {
                 }
             }
             endOfRecord("annotations");
-            String rec = "annotations[" + index + "]" + (id == null ? "" : " (id " + id + ")");
             if (recordError == null) {
                 if (id == null) {
                     missing("id");
@@ -356,12 +357,15 @@ public final class CocoJsonReader {
                 }
             }
             if (recordError != null) {
-                bad(recordErrorKind, rec, recordError);
+                bad(recordErrorKind, record("annotations", index, id), recordError);
                 return;
             }
             double a = area == null ? bbox[2] * bbox[3] : area;
             annotations.add(new Annotation(id, imageId, categoryId, bbox[0], bbox[1], bbox[2], bbox[3], a, crowd, seg));
-            annotationIndex.add(index);
+            if (annotations.size() > annotationIndex.length) {
+                annotationIndex = java.util.Arrays.copyOf(annotationIndex, annotationIndex.length * 2);
+            }
+            annotationIndex[annotations.size() - 1] = index;
         }
 
         private void readCategory(int index) throws IOException {
@@ -395,7 +399,6 @@ public final class CocoJsonReader {
                 }
             }
             endOfRecord("categories");
-            String rec = "categories[" + index + "]" + (id == null ? "" : " (id " + id + ")");
             if (recordError == null) {
                 if (id == null) {
                     missing("id");
@@ -406,11 +409,15 @@ public final class CocoJsonReader {
                 }
             }
             if (recordError != null) {
-                bad(recordErrorKind, rec, recordError);
+                bad(recordErrorKind, record("categories", index, id), recordError);
                 return;
             }
             categories.add(new Category(id, name, supercategory, frequency, imageCount, instanceCount, synset,
                     synonyms, def));
+        }
+
+        private String record(String array, int index, Number id) {
+            return array + "[" + index + "]" + (id == null ? "" : " (id " + id + ")");
         }
 
         private void endOfRecord(String array) throws JsonProcessingException {
@@ -575,51 +582,70 @@ public final class CocoJsonReader {
 
         /** Copies the current value verbatim (numbers keep their text) and returns its JSON text. */
         private String raw() throws IOException {
-            rawOut.getBuffer().setLength(0);
+            rawOut.setLength(0);
             copy();
-            rawGen.flush();
             return rawOut.toString();
         }
 
         // Hand-written instead of JsonGenerator.copyCurrentStructure: that one re-formats numbers
-        // through double, while segmentation must round-trip byte for byte.
+        // through double, while segmentation must round-trip byte for byte; appending the tokens'
+        // own characters to a StringBuilder is also ~2x cheaper than going through a generator.
         private void copy() throws IOException {
             JsonToken t = p.currentToken();
             if (t == null) {
                 throw fileError("truncated JSON");
             }
+            StringBuilder sb = rawOut;
             switch (t) {
                 case START_OBJECT -> {
-                    rawGen.writeStartObject();
+                    sb.append('{');
                     JsonToken n;
+                    boolean first = true;
                     while ((n = p.nextToken()) == JsonToken.FIELD_NAME) {
-                        rawGen.writeFieldName(p.currentName());
+                        if (!first) {
+                            sb.append(',');
+                        }
+                        first = false;
+                        quote(p.currentName());
+                        sb.append(':');
                         p.nextToken();
                         copy();
                     }
                     if (n != JsonToken.END_OBJECT) {
                         throw fileError("truncated JSON");
                     }
-                    rawGen.writeEndObject();
+                    sb.append('}');
                 }
                 case START_ARRAY -> {
-                    rawGen.writeStartArray();
+                    sb.append('[');
                     JsonToken n;
+                    boolean first = true;
                     while ((n = p.nextToken()) != JsonToken.END_ARRAY) {
                         if (n == null) {
                             throw fileError("truncated JSON");
                         }
+                        if (!first) {
+                            sb.append(',');
+                        }
+                        first = false;
                         copy();
                     }
-                    rawGen.writeEndArray();
+                    sb.append(']');
                 }
-                case VALUE_STRING -> rawGen.writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> rawGen.writeNumber(p.getText());
-                case VALUE_TRUE -> rawGen.writeBoolean(true);
-                case VALUE_FALSE -> rawGen.writeBoolean(false);
-                case VALUE_NULL -> rawGen.writeNull();
+                case VALUE_STRING -> quote(p.getText());
+                // the number's own characters, no String per number (80 M numbers in LVIS v1 train)
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> sb.append(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
+                case VALUE_TRUE -> sb.append("true");
+                case VALUE_FALSE -> sb.append("false");
+                case VALUE_NULL -> sb.append("null");
                 default -> throw fileError("unexpected " + describe(t));
             }
+        }
+
+        private void quote(String text) {
+            rawOut.append('"');
+            ESCAPER.quoteAsString(text, rawOut);
+            rawOut.append('"');
         }
 
         // ---------------------------------------------------------------- errors

@@ -35,8 +35,8 @@ public final class BatchedNms {
             throw new IllegalArgumentException("boxes (" + n + "), scores (" + scores.length() + ") and classes ("
                     + classes.length() + ") must have the same length");
         }
-        double[] s = n == 0 ? new double[0] : scores.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        int[] c = n == 0 ? new int[0] : classes.castTo(DataType.INT).dup('c').data().asInt();
+        double[] s = n == 0 ? new double[0] : Boxes.flatDoubles(scores);
+        int[] c = n == 0 ? new int[0] : classes.reshape(n).toIntVector();
         int[] keep = nms(b, s, c, config);
         long[] k = new long[keep.length];
         for (int i = 0; i < keep.length; i++) {
@@ -65,6 +65,11 @@ public final class BatchedNms {
         for (int i = 0; i < n; i++) {
             if (Double.isNaN(scores[i])) {
                 throw new IllegalArgumentException("score " + i + " is NaN");
+            }
+            for (int k = 0; k < 4; k++) {
+                if (!Double.isFinite(boxes[4 * i + k])) {
+                    throw new IllegalArgumentException("box " + i + " coordinate " + k + " is " + boxes[4 * i + k]);
+                }
             }
             if (scores[i] > config.scoreThreshold()) {
                 order[m++] = i;
@@ -99,15 +104,30 @@ public final class BatchedNms {
         for (int k = 0; k < m; k++) {
             pos[k] = (int) keys[k];
         }
-        boolean[] suppressed = new boolean[m];
         boolean[] kept = new boolean[m];
+        // Scratch arrays reused for every class: the class's boxes gathered contiguously in score order.
+        double[] cx1 = new double[m], cy1 = new double[m], cx2 = new double[m], cy2 = new double[m], ca = new double[m];
+        boolean[] suppressed = new boolean[m];
         int start = 0;
         while (start < m) {
             int end = start + 1;
             while (end < m && (keys[end] >> 32) == (keys[start] >> 32)) {
                 end++;
             }
-            greedy(pos, start, end, x1, y1, x2, y2, area, thr, suppressed, kept);
+            int len = end - start;
+            for (int q = 0; q < len; q++) {
+                int k = pos[start + q];
+                cx1[q] = x1[k];
+                cy1[q] = y1[k];
+                cx2[q] = x2[k];
+                cy2[q] = y2[k];
+                ca[q] = area[k];
+                suppressed[q] = false;
+            }
+            greedy(len, cx1, cy1, cx2, cy2, ca, thr, suppressed);
+            for (int q = 0; q < len; q++) {
+                kept[pos[start + q]] = !suppressed[q];
+            }
             start = end;
         }
         int total = 0;
@@ -120,30 +140,108 @@ public final class BatchedNms {
         return Arrays.copyOf(keep, total);
     }
 
-    /** Greedy NMS over candidate positions {@code pos[start..end)} of one class (positions in score order). */
-    private static void greedy(int[] pos, int start, int end, double[] x1, double[] y1, double[] x2, double[] y2,
-                               double[] area, double thr, boolean[] suppressed, boolean[] kept) {
-        for (int p = start; p < end; p++) {
-            int k = pos[p];
-            if (suppressed[k]) {
+    /** Below this many boxes in a class the plain O(n²) scan is used; above, the x-sorted window (see greedy). */
+    private static final int WINDOW_MIN_BOXES = 32;
+
+    /**
+     * Greedy NMS over the first {@code len} boxes (one class, score order); marks the suppressed ones. For larger classes
+     * the later boxes a kept box can suppress are looked up in an x1-sorted index: IoU &gt; thr ≥ 0 needs a positive
+     * intersection, so x1_q &lt; x2_b and x1_q &gt; x1_b − max width. The decisions are exactly the plain scan's.
+     */
+    private static void greedy(int len, double[] x1, double[] y1, double[] x2, double[] y2, double[] area, double thr,
+                               boolean[] suppressed) {
+        if (len < WINDOW_MIN_BOXES) {
+            greedyScan(len, x1, y1, x2, y2, area, thr, suppressed);
+            return;
+        }
+        double maxW = 0;
+        double[] negX1 = new double[len];
+        int[] byX = new int[len];
+        for (int q = 0; q < len; q++) {
+            maxW = Math.max(maxW, x2[q] - x1[q]);
+            negX1[q] = -x1[q];
+            byX[q] = q;
+        }
+        byX = sortByScoreDescending(byX, len, negX1); // ascending x1
+        double[] sortedX1 = new double[len];
+        for (int r = 0; r < len; r++) {
+            sortedX1[r] = x1[byX[r]];
+        }
+        for (int p = 0; p < len; p++) {
+            if (suppressed[p]) {
                 continue;
             }
-            kept[k] = true;
-            double bx1 = x1[k], by1 = y1[k], bx2 = x2[k], by2 = y2[k], ba = area[k];
-            for (int q = p + 1; q < end; q++) {
-                int j = pos[q];
-                if (suppressed[j]) {
+            double bx1 = x1[p], by1 = y1[p], bx2 = x2[p], by2 = y2[p], ba = area[p];
+            int lo = firstGreater(sortedX1, len, bx1 - maxW);
+            int hi = firstAtLeast(sortedX1, len, bx2);
+            for (int r = lo; r < hi; r++) {
+                int q = byX[r];
+                if (q <= p || suppressed[q]) {
                     continue;
                 }
-                double iw = Math.min(bx2, x2[j]) - Math.max(bx1, x1[j]);
-                double ih = Math.min(by2, y2[j]) - Math.max(by1, y1[j]);
+                double iw = Math.min(bx2, x2[q]) - Math.max(bx1, x1[q]);
+                double ih = Math.min(by2, y2[q]) - Math.max(by1, y1[q]);
                 if (iw <= 0 || ih <= 0) {
                     continue;
                 }
                 double inter = iw * ih;
-                double union = ba + area[j] - inter;
+                double union = ba + area[q] - inter;
                 if (union > 0 && inter / union > thr) {
-                    suppressed[j] = true;
+                    suppressed[q] = true;
+                }
+            }
+        }
+    }
+
+    /** First index r with {@code v[r] > x} in ascending {@code v[0..len)}. */
+    private static int firstGreater(double[] v, int len, double x) {
+        int lo = 0, hi = len;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (v[mid] > x) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** First index r with {@code v[r] >= x} in ascending {@code v[0..len)}. */
+    private static int firstAtLeast(double[] v, int len, double x) {
+        int lo = 0, hi = len;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (v[mid] >= x) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    /** The plain greedy scan: each kept box against every later box of the class. */
+    private static void greedyScan(int len, double[] x1, double[] y1, double[] x2, double[] y2, double[] area, double thr,
+                                   boolean[] suppressed) {
+        for (int p = 0; p < len; p++) {
+            if (suppressed[p]) {
+                continue;
+            }
+            double bx1 = x1[p], by1 = y1[p], bx2 = x2[p], by2 = y2[p], ba = area[p];
+            for (int q = p + 1; q < len; q++) {
+                if (suppressed[q]) {
+                    continue;
+                }
+                double iw = Math.min(bx2, x2[q]) - Math.max(bx1, x1[q]);
+                double ih = Math.min(by2, y2[q]) - Math.max(by1, y1[q]);
+                if (iw <= 0 || ih <= 0) {
+                    continue;
+                }
+                double inter = iw * ih;
+                double union = ba + area[q] - inter;
+                if (union > 0 && inter / union > thr) {
+                    suppressed[q] = true;
                 }
             }
         }

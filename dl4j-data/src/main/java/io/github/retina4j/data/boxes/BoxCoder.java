@@ -180,7 +180,7 @@ public final class BoxCoder {
         if (a.length / 4 != na) {
             throw new IllegalArgumentException("deltas have " + na + " anchors but anchors array has " + a.length / 4);
         }
-        double[] d = deltas.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] d = Boxes.flatDoubles(deltas);
         double[] out = new double[n * na * 4];
         for (int img = 0; img < n; img++) {
             int base = img * 4 * na;

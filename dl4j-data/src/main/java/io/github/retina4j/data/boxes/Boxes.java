@@ -22,7 +22,19 @@ public final class Boxes {
         if (boxes.length() == 0) {
             return new double[0];
         }
-        return boxes.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        return flatDoubles(boxes);
+    }
+
+    /**
+     * All elements of {@code arr} in C order as a new {@code double[]}. Reads the buffer directly when the array is a
+     * dense C-order non-view (the common case), avoiding the native cast and copy ops.
+     */
+    public static double[] flatDoubles(INDArray arr) {
+        if (!arr.isView() && arr.ordering() == 'c' && arr.data().length() == arr.length()
+                && (arr.dataType() == DataType.DOUBLE || arr.dataType() == DataType.FLOAT)) {
+            return arr.data().asDouble();
+        }
+        return arr.castTo(DataType.DOUBLE).dup('c').data().asDouble();
     }
 
     /** Wraps flat row-major box coordinates as a {@code [n, 4]} array of the given type. */

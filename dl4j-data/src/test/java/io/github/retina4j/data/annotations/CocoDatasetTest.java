@@ -41,7 +41,7 @@ class CocoDatasetTest {
     void lvisDetectionAndFileNameFromUrl() {
         ImageInfo lvis = ImageInfo.lvis(7, null, 10, 10, "http://images.cocodataset.org/val2017/000000000007.jpg",
                 List.of(2), List.of());
-        assertEquals("000000000007.jpg", lvis.resolvedFileName());
+        assertEquals("val2017/000000000007.jpg", lvis.resolvedFileName());
         assertTrue(new CocoDataset(List.of(lvis), List.of(), CATS).isLvis());
         assertFalse(new CocoDataset(List.of(ImageInfo.coco(1, "a", 1, 1)), List.of(), CATS).isLvis());
     }

@@ -285,6 +285,16 @@ class CocoJsonReaderTest {
     }
 
     @Test
+    void segmentationIsKeptVerbatimWithoutWhitespace() throws IOException {
+        String seg = "{\"counts\": \"a\\\"b\\n\", \"size\": [ 2, 3 ], \"x\": [[1.50, 2e3, -0.0, true, null]]}";
+        String json = doc(IMG, "{\"id\": 1, \"image_id\": 1, \"category_id\": 7, \"bbox\": [1,2,3,4], \"segmentation\": "
+                + seg + "}", CAT);
+        Annotation a = CocoJsonReader.strict().read(file(json)).annotations().get(0);
+        assertEquals("{\"counts\":\"a\\\"b\\n\",\"size\":[2,3],\"x\":[[1.50,2e3,-0.0,true,null]]}", a.segmentation());
+        assertEquals(MAPPER.readTree(seg), MAPPER.readTree(a.segmentation()));
+    }
+
+    @Test
     void unknownFieldsAreIgnoredAndAnnotationsMayComeFirst() throws IOException {
         String json = "{\"annotations\": [" + ann(1, 1, 7, "[1,2,3,4]") + "], \"extra\": {\"deep\": [1, {\"a\": null}]},"
                 + " \"images\": [{\"id\": 1, \"foo\": [1], \"file_name\": \"a.png\", \"width\": 100, \"height\": 80}],"

@@ -66,7 +66,14 @@ class BatchedNmsTest {
     /** Property: against a brute-force reference on random inputs — kept boxes of one class never overlap above thr. */
     @Test
     void randomInputsSatisfyNmsInvariants() {
-        Random rng = new Random(5);
+        for (int numClasses : new int[] {4, 1}) {
+            for (double thr : new double[] {0.0, 0.4, 0.7}) {
+                checkInvariants(new Random(5 + numClasses), numClasses, thr);
+            }
+        }
+    }
+
+    private static void checkInvariants(Random rng, int numClasses, double thr) {
         int n = 400;
         double[] b = new double[4 * n];
         double[] s = new double[n];
@@ -78,9 +85,9 @@ class BatchedNmsTest {
             b[4 * i + 2] = x + 5 + rng.nextDouble() * 40;
             b[4 * i + 3] = y + 5 + rng.nextDouble() * 40;
             s[i] = rng.nextDouble();
-            c[i] = rng.nextInt(4);
+            c[i] = rng.nextInt(numClasses);
         }
-        int[] keep = BatchedNms.nms(b, s, c, NmsConfig.iouOnly(0.4));
+        int[] keep = BatchedNms.nms(b, s, c, NmsConfig.iouOnly(thr));
         boolean[] kept = new boolean[n];
         for (int k = 0; k < keep.length; k++) {
             kept[keep[k]] = true;
@@ -94,14 +101,14 @@ class BatchedNmsTest {
             if (kept[i]) {
                 for (int j : keep) {
                     if (j != i && c[j] == c[i]) {
-                        assertTrue(iou[i * n + j] <= 0.4);
+                        assertTrue(iou[i * n + j] <= thr);
                     }
                 }
             } else {
                 // A suppressed box overlaps a higher-scoring kept box of its class.
                 boolean covered = false;
                 for (int j : keep) {
-                    covered |= c[j] == c[i] && s[j] > s[i] && iou[i * n + j] > 0.4;
+                    covered |= c[j] == c[i] && s[j] > s[i] && iou[i * n + j] > thr;
                 }
                 assertTrue(covered, "box " + i + " suppressed without reason");
             }
@@ -116,5 +123,7 @@ class BatchedNmsTest {
         assertThrows(IllegalArgumentException.class, () -> BatchedNms.nms(new double[8], new double[] {1, Double.NaN},
                 new int[2], NmsConfig.iouOnly(0.5)));
         assertThrows(IllegalArgumentException.class, () -> BatchedNms.nms(new double[8], new double[3], new int[2], NmsConfig.iouOnly(0.5)));
+        assertThrows(IllegalArgumentException.class, () -> BatchedNms.nms(new double[] {0, 0, Double.NaN, 1}, new double[1],
+                new int[1], NmsConfig.iouOnly(0.5)));
     }
 }

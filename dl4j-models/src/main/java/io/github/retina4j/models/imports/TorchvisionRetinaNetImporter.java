@@ -1,5 +1,7 @@
 package io.github.retina4j.models.imports;
 
+import io.github.retina4j.models.heads.SharedHeadVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
@@ -40,9 +42,10 @@ import java.util.regex.Pattern;
  *       {@code backbone.fpn.{inner,layer}_blocks.<i>} ({@code .0}: torchvision ≥ 0.13's Conv2dNormActivation)</td></tr>
  *   <tr><td>{@code backbone.fpn.extra_blocks.p{6,7}.{weight,bias}}</td><td>layer of the same name</td></tr>
  *   <tr><td>{@code head.<h>.conv.<i>.0.{weight,bias}} (≥ 0.13) or {@code head.<h>.conv.<2i>.*} (older)</td>
- *       <td>shared head vertex {@code head.<h>}, {@code conv_<i>_{weight,bias}}, weights OIHW → YXIO</td></tr>
- *   <tr><td>{@code head.<h>.{cls_logits,bbox_reg}.{weight,bias}}</td><td>vertex {@code head.<h>},
- *       {@code {cls_logits,bbox_reg}_{weight,bias}}, weights OIHW → YXIO</td></tr>
+ *       <td>shared head vertex {@code head.<h>}, its conv i weight/bias ({@link SharedHeadVertex#convWeight}),
+ *       weights OIHW → YXIO</td></tr>
+ *   <tr><td>{@code head.<h>.{cls_logits,bbox_reg}.{weight,bias}}</td><td>vertex {@code head.<h>}, its predictor
+ *       weight/bias, weights OIHW → YXIO</td></tr>
  * </table>
  * {@code num_batches_tracked} buffers carry no weights and are counted as skipped. Every other key must
  * map to a parameter of the graph, every parameter of the graph must be set, and shapes must agree;
@@ -95,16 +98,16 @@ public final class TorchvisionRetinaNetImporter {
             }
             Matcher m;
             if ((m = HEAD_CONV_V2.matcher(key)).matches()) {
-                headParam(m.group(1), "conv_" + m.group(2) + "_" + m.group(3), key, value, params, assignments, mismatched, unexpected);
+                headParam(graph, m.group(1), Integer.parseInt(m.group(2)), m.group(3), key, value, params, assignments, mismatched, unexpected);
             } else if ((m = HEAD_OUT.matcher(key)).matches()) {
-                headParam(m.group(1), m.group(2) + "_" + m.group(3), key, value, params, assignments, mismatched, unexpected);
+                headParam(graph, m.group(1), -1, m.group(3), key, value, params, assignments, mismatched, unexpected);
             } else if ((m = HEAD_CONV_V1.matcher(key)).matches()) {
                 int seq = Integer.parseInt(m.group(2));
                 if (seq % 2 != 0) {
                     unexpected.add(key + " (odd index of the pre-0.13 conv/ReLU Sequential)");
                     continue;
                 }
-                headParam(m.group(1), "conv_" + seq / 2 + "_" + m.group(3), key, value, params, assignments, mismatched, unexpected);
+                headParam(graph, m.group(1), seq / 2, m.group(3), key, value, params, assignments, mismatched, unexpected);
             } else if ((m = FPN_BLOCK.matcher(key)).matches() || (m = FPN_EXTRA.matcher(key)).matches()) {
                 convParam(graph, m.group(1), m.group(2), key, value, params, assignments, mismatched, unexpected);
             } else if ((m = BODY.matcher(key)).matches()) {
@@ -164,11 +167,22 @@ public final class TorchvisionRetinaNetImporter {
         put(param, key, value, "weight".equals(kind), params, out, mismatched, unexpected);
     }
 
-    /** Shared head vertex parameter: weights OIHW → SameDiff YXIO {@code [kH, kW, in, out]}. */
-    private static void headParam(String vertex, String name, String key, INDArray value, Map<String, INDArray> params,
-                                  Map<String, INDArray> out, List<String> mismatched, List<String> unexpected) {
-        INDArray v = name.endsWith("_weight") ? value.permute(2, 3, 1, 0) : value;
-        put(vertex + "_" + name, key, v, name.endsWith("_weight"), params, out, mismatched, unexpected);
+    /**
+     * Shared head vertex parameter (names from the {@link SharedHeadVertex} itself): conv {@code conv} (or the
+     * predictor when {@code conv < 0}), weights OIHW → SameDiff YXIO {@code [kH, kW, in, out]}.
+     */
+    private static void headParam(ComputationGraph graph, String vertex, int conv, String kind, String key, INDArray value,
+                                  Map<String, INDArray> params, Map<String, INDArray> out, List<String> mismatched,
+                                  List<String> unexpected) {
+        GraphVertex conf = graph.getConfiguration().getVertices().get(vertex);
+        if (!(conf instanceof SharedHeadVertex head)) {
+            unexpected.add(key + " (no shared head vertex '" + vertex + "' in the graph)");
+            return;
+        }
+        boolean weight = "weight".equals(kind);
+        String name = conv < 0 ? (weight ? head.predictorWeight() : head.predictorBias())
+                : (weight ? SharedHeadVertex.convWeight(conv) : SharedHeadVertex.convBias(conv));
+        put(vertex + "_" + name, key, weight ? value.permute(2, 3, 1, 0) : value, weight, params, out, mismatched, unexpected);
     }
 
     /** torchvision FrozenBatchNorm2d → our frozen affine layer, or DL4J BatchNormalization's four arrays. */

@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.data.annotations.CategoryMapping;
 import io.github.retina4j.data.anchors.AnchorGenerator;
 import io.github.retina4j.data.boxes.BatchedNms;
@@ -26,8 +27,9 @@ import java.util.List;
  *   <li>clip to the valid (unpadded) image area of the network input;</li>
  *   <li>class-wise NMS ({@link BatchedNms}, IoU &gt; threshold suppresses) and the best
  *       {@code maxDetectionsPerImage};</li>
- *   <li>map back to the original image: remove padding offset, undo the flip, divide by the scale,
- *       clip to the original size; contiguous class → dataset category id.</li>
+ *   <li>map back to the original image with {@link ImageMeta#toOriginal} (undo the flip, divide by the
+ *       scale; padding is on the right/bottom), clip to the original size; contiguous class → dataset
+ *       category id.</li>
  * </ol>
  * Candidate selection, NMS and the coordinate mapping are tight primitive-array code: they are
  * sorting/greedy steps that ND4J cannot express. Immutable and thread-safe.
@@ -115,39 +117,44 @@ public final class DetectionPostProcessor {
     private ImageDetections processImage(float[] s, float[] d, int c, int a, double[] anchors,
                                          int[] anchorsPerLevel, ImageMeta meta) {
         float thr = (float) config.scoreThreshold();
-        // 1. candidates (class·A + anchor) per level above the threshold, best topK of each level
-        int[] selected = new int[0];
+        // 1. candidates (class·A + anchor) per level above the threshold, best topK of each level: a bounded
+        //    min-heap during the scan (O(m log k) time, O(k) memory even when millions pass, e.g. LVIS 0.0001)
+        int topK = config.topKPerLevel();
+        int[] selected = new int[topK * anchorsPerLevel.length];
         int selectedCount = 0;
+        long[] heap = new long[topK];
         int levelStart = 0;
-        int[] buffer = new int[64];
         for (int levelCount : anchorsPerLevel) {
-            int m = 0;
+            int size = 0;
             for (int cls = 0; cls < c; cls++) {
                 int base = cls * a;
                 for (int j = levelStart; j < levelStart + levelCount; j++) {
-                    if (s[base + j] > thr) {
-                        if (m == buffer.length) {
-                            buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                    float v = s[base + j];
+                    if (v > thr) {
+                        long key = rankKey(v, base + j);
+                        if (size < topK) {
+                            heap[size] = key;
+                            siftUp(heap, size++);
+                        } else if (key > heap[0]) {
+                            heap[0] = key;
+                            siftDown(heap, size);
                         }
-                        buffer[m++] = base + j;
                     }
                 }
             }
-            int k = Math.min(m, config.topKPerLevel());
-            int[] best = topK(buffer, m, k, s);
-            if (selectedCount + k > selected.length) {
-                selected = Arrays.copyOf(selected, Math.max(selectedCount + k, selected.length * 2));
+            long[] best = Arrays.copyOf(heap, size);
+            Arrays.sort(best);
+            for (int i = size - 1; i >= 0; i--) {
+                selected[selectedCount++] = indexOf(best[i]);
             }
-            System.arraycopy(best, 0, selected, selectedCount, k);
-            selectedCount += k;
             levelStart += levelCount;
         }
         // 2. decode and clip to the valid network-input area
         double[] boxes = new double[4 * selectedCount];
         double[] scores = new double[selectedCount];
         int[] classes = new int[selectedCount];
-        double minX = meta.offsetX(), minY = meta.offsetY();
-        double maxX = meta.offsetX() + meta.validWidth(), maxY = meta.offsetY() + meta.validHeight();
+        double minX = 0, minY = 0;
+        double maxX = meta.validWidth(), maxY = meta.validHeight();
         for (int i = 0; i < selectedCount; i++) {
             int idx = selected[i];
             int cls = idx / a;
@@ -164,41 +171,33 @@ public final class DetectionPostProcessor {
         NmsConfig nms = new NmsConfig(config.nmsIouThreshold(), Double.NEGATIVE_INFINITY, 0,
                 config.maxDetectionsPerImage());
         int[] keep = BatchedNms.nms(boxes, scores, classes, nms);
-        // 4. back to original image pixels
+        // 4. back to original image pixels (the data pipeline's own inverse: unflip, unscale), clipped to the image
+        float[] kept = new float[4 * keep.length];
+        for (int k = 0; k < keep.length; k++) {
+            for (int j = 0; j < 4; j++) {
+                kept[4 * k + j] = (float) boxes[4 * keep[k] + j];
+            }
+        }
+        meta.toOriginal(kept);
         List<Detection> detections = new ArrayList<>(keep.length);
-        for (int i : keep) {
-            double[] box = toOriginal(boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3], meta);
-            if (box[2] - box[0] < config.minBoxSize() || box[3] - box[1] < config.minBoxSize()) {
+        for (int k = 0; k < keep.length; k++) {
+            double x1 = clamp(kept[4 * k], 0, meta.originalWidth());
+            double y1 = clamp(kept[4 * k + 1], 0, meta.originalHeight());
+            double x2 = clamp(kept[4 * k + 2], 0, meta.originalWidth());
+            double y2 = clamp(kept[4 * k + 3], 0, meta.originalHeight());
+            if (x2 - x1 < config.minBoxSize() || y2 - y1 < config.minBoxSize()) {
                 continue;
             }
+            int i = keep[k];
             int cls = classes[i];
-            detections.add(new Detection(box[0], box[1], box[2], box[3], cls, categories.toCategoryId(cls),
-                    categories.name(cls), scores[i]));
+            detections.add(new Detection(x1, y1, x2, y2, cls, categories.toCategoryId(cls), categories.name(cls), scores[i]));
         }
         return new ImageDetections(meta, detections);
     }
 
-    /**
-     * Maps a box in network-input pixels to original image pixels: subtract the padding offset,
-     * undo the horizontal flip inside the valid area, divide by the scale, clip to the image.
-     */
-    static double[] toOriginal(double x1, double y1, double x2, double y2, ImageMeta meta) {
-        x1 -= meta.offsetX();
-        x2 -= meta.offsetX();
-        y1 -= meta.offsetY();
-        y2 -= meta.offsetY();
-        if (meta.flipped()) {
-            double fx1 = meta.validWidth() - x2;
-            double fx2 = meta.validWidth() - x1;
-            x1 = fx1;
-            x2 = fx2;
-        }
-        return new double[] {
-            clamp(x1 / meta.scaleX(), 0, meta.originalWidth()),
-            clamp(y1 / meta.scaleY(), 0, meta.originalHeight()),
-            clamp(x2 / meta.scaleX(), 0, meta.originalWidth()),
-            clamp(y2 / meta.scaleY(), 0, meta.originalHeight())
-        };
+    /** Metadata of an input that was not resized, flipped or padded: network pixels are image pixels. */
+    public static ImageMeta identityMeta(long imageId, int width, int height) {
+        return new ImageMeta(imageId, null, width, height, width, height, 1.0, 1.0, false);
     }
 
     private static double clamp(double v, double lo, double hi) {
@@ -206,23 +205,48 @@ public final class DetectionPostProcessor {
     }
 
     /**
-     * The {@code k} entries of {@code idx[0..m)} with the highest {@code s[idx]}, by decreasing score
-     * (ties: lower index first). Selection by a bounded sort: m log m on the candidates only.
+     * Orders candidates: higher score first, then lower flat index (as a stable sort would). Sigmoid scores
+     * are in [0, 1], where float bit patterns order like the values.
      */
-    static int[] topK(int[] idx, int m, int k, float[] s) {
-        long[] keys = new long[m];
-        for (int i = 0; i < m; i++) {
-            // scores are sigmoid outputs in [0, 1]: their float bits order like the values, so
-            // (~bits, index) sorts by decreasing score, then increasing index
-            long bits = Float.floatToIntBits(s[idx[i]]) & 0xffffffffL;
-            keys[i] = ((0xffffffffL - bits) << 32) | (idx[i] & 0xffffffffL);
+    static long rankKey(float score, int flatIndex) {
+        return ((long) Float.floatToIntBits(score) << 32) | (0xffffffffL - flatIndex);
+    }
+
+    static int indexOf(long key) {
+        return (int) (0xffffffffL - (key & 0xffffffffL));
+    }
+
+    private static void siftUp(long[] h, int i) {
+        long v = h[i];
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            if (h[parent] <= v) {
+                break;
+            }
+            h[i] = h[parent];
+            i = parent;
         }
-        Arrays.sort(keys);
-        int[] out = new int[k];
-        for (int i = 0; i < k; i++) {
-            out[i] = (int) keys[i];
+        h[i] = v;
+    }
+
+    private static void siftDown(long[] h, int size) {
+        long v = h[0];
+        int i = 0;
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= size) {
+                break;
+            }
+            if (child + 1 < size && h[child + 1] < h[child]) {
+                child++;
+            }
+            if (h[child] >= v) {
+                break;
+            }
+            h[i] = h[child];
+            i = child;
         }
-        return out;
+        h[i] = v;
     }
 
     private void checkShapes(INDArray logits, INDArray deltas, INDArray anchors, int[] perLevel, List<ImageMeta> metas) {

@@ -1,16 +1,15 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.data.anchors.AnchorGenerator;
+import io.github.retina4j.data.reader.DetectionBatch;
 import io.github.retina4j.models.io.ModelFile;
 import io.github.retina4j.models.io.ModelMetadata;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -113,18 +112,24 @@ public final class Detector implements AutoCloseable {
 
     /** Detects objects in one image. */
     public ImageDetections detect(BufferedImage image) {
-        return detect(List.of(image), new long[] {0}).get(0);
+        return detectImages(List.of(image), new long[] {0}).get(0);
     }
 
     /** Detects objects in several images run as one batch (padded to the largest). */
-    public List<ImageDetections> detect(List<BufferedImage> images, long[] imageIds) {
+    public List<ImageDetections> detectImages(List<BufferedImage> images, long[] imageIds) {
         ImagePreprocessor.Batch batch = preprocessor.preprocess(images, imageIds);
         return detect(batch.images(), batch.metas());
     }
 
-    /** Reads an image file (any format {@link ImageIO} decodes) and detects objects in it. */
+    /** Reads an image file with the training decoder (DataVec/OpenCV) and detects objects in it. */
     public ImageDetections detect(Path imageFile) {
-        return detect(readImage(imageFile));
+        return detect(List.of(imageFile), new long[] {0}).get(0);
+    }
+
+    /** Reads several image files and detects objects in them as one batch. */
+    public List<ImageDetections> detect(List<Path> imageFiles, long[] imageIds) {
+        ImagePreprocessor.Batch batch = preprocessor.preprocessFiles(imageFiles, imageIds);
+        return detect(batch.images(), batch.metas());
     }
 
     /**
@@ -135,9 +140,17 @@ public final class Detector implements AutoCloseable {
         checkInput(input);
         List<ImageMeta> metas = new ArrayList<>();
         for (int i = 0; i < input.size(0); i++) {
-            metas.add(ImageMeta.identity(i, (int) input.size(3), (int) input.size(2)));
+            metas.add(DetectionPostProcessor.identityMeta(i, (int) input.size(3), (int) input.size(2)));
         }
         return detect(input, metas);
+    }
+
+    /**
+     * Detects on a batch of the data pipeline (e.g. an evaluation iterator built with
+     * {@code metadata().preprocessing().toTransformConfig()}); boxes in original image pixels.
+     */
+    public List<ImageDetections> detect(DetectionBatch batch) {
+        return detect(batch.images(), batch.metas());
     }
 
     /** Detects on a preprocessed batch, mapping boxes back with the given per-image metadata. */
@@ -199,22 +212,6 @@ public final class Detector implements AutoCloseable {
             throw new IllegalArgumentException("input height and width must be multiples of the size divisor " + d
                     + ", got " + input.size(2) + "x" + input.size(3));
         }
-    }
-
-    static BufferedImage readImage(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("image file " + file + " does not exist or is not a file");
-        }
-        BufferedImage img;
-        try {
-            img = ImageIO.read(file.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("image file " + file + " cannot be decoded: " + e.getMessage(), e);
-        }
-        if (img == null) {
-            throw new IllegalArgumentException("image file " + file + " is not in a format ImageIO can decode");
-        }
-        return img;
     }
 
     @Override

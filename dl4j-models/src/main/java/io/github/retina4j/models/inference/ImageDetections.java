@@ -1,5 +1,9 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.transform.ImageMeta;
+import io.github.retina4j.eval.DetectionResult;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,5 +24,23 @@ public record ImageDetections(ImageMeta meta, List<Detection> detections) {
 
     public int size() {
         return detections.size();
+    }
+
+    /** The detections as results records for the evaluators / results JSON (dataset ids, COCO [x, y, w, h]). */
+    public List<DetectionResult> toResults() {
+        List<DetectionResult> out = new ArrayList<>(detections.size());
+        for (Detection d : detections) {
+            out.add(DetectionResult.fromCorners(meta.imageId(), d.categoryId(), d.x1(), d.y1(), d.x2(), d.y2(), d.score()));
+        }
+        return out;
+    }
+
+    /** All detections of several images as results records, in order. */
+    public static List<DetectionResult> toResults(List<ImageDetections> images) {
+        List<DetectionResult> out = new ArrayList<>();
+        for (ImageDetections img : images) {
+            out.addAll(img.toResults());
+        }
+        return out;
     }
 }

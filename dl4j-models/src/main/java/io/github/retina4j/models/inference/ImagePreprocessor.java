@@ -1,30 +1,51 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.transform.ImageMeta;
+import io.github.retina4j.data.transform.ImageNormalizer;
+import io.github.retina4j.data.transform.ImageScale;
+import io.github.retina4j.data.transform.KeepRatioResize;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.Java2DFrameConverter;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.datavec.image.data.ImageWritable;
+import org.datavec.image.loader.NativeImageLoader;
+import org.datavec.image.transform.ColorConversionTransform;
+import org.datavec.image.transform.ResizeImageTransform;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns {@link BufferedImage}s into a normalised, padded {@code [N, 3, H, W]} batch plus the
- * {@link ImageMeta} needed to map detections back (SPEC §2, §4: keep-ratio resize, RGB ImageNet
- * normalisation, zero padding on the right/bottom to the size divisor, padded value 0 after
- * normalisation as in mmdetection/torchvision). Resizing is bilinear (Java2D); resized sizes are
- * {@code round(side · scale)}. Stateless and thread-safe.
+ * Turns images into a normalised, padded {@code [N, 3, H, W]} batch plus the {@link ImageMeta} needed to
+ * map detections back — with the training pipeline's own steps (dl4j-data's {@code DetectionSampleLoader}):
+ * DataVec/OpenCV decoding ({@link NativeImageLoader}), BGR → RGB, keep-ratio geometry from
+ * {@link KeepRatioResize}, OpenCV bilinear resize ({@link ResizeImageTransform}), {@link ImageNormalizer},
+ * then zero padding on the right/bottom to the size divisor. A {@link BufferedImage} enters the same
+ * OpenCV path (its pixels are copied unchanged into a BGR frame), so a file and its decoded image give the
+ * same tensor. Thread-safe (one loader per thread, as the data loader does).
  */
 public final class ImagePreprocessor {
 
     private final PreprocessConfig config;
+    private final ImageScale scale;
+    private final ImageNormalizer normalizer;
+    private final ThreadLocal<NativeImageLoader> loaders = ThreadLocal.withInitial(NativeImageLoader::new);
 
     public ImagePreprocessor(PreprocessConfig config) {
         if (config == null) {
             throw new IllegalArgumentException("preprocess config is required");
         }
         this.config = config;
+        this.scale = config.imageScale();
+        this.normalizer = config.normalizer();
     }
 
     public PreprocessConfig config() {
@@ -43,69 +64,113 @@ public final class ImagePreprocessor {
     /**
      * Preprocesses several images into one batch padded to the largest resized size.
      *
-     * @param images   decoded images (any {@link BufferedImage} type; converted to RGB)
+     * @param images   decoded images (any {@link BufferedImage} type)
      * @param imageIds dataset ids carried into the results
      */
     public Batch preprocess(List<BufferedImage> images, long[] imageIds) {
-        if (images.isEmpty()) {
-            throw new IllegalArgumentException("no images to preprocess");
-        }
-        if (imageIds.length != images.size()) {
-            throw new IllegalArgumentException(images.size() + " images but " + imageIds.length + " image ids");
-        }
-        int n = images.size();
-        BufferedImage[] resized = new BufferedImage[n];
-        ImageMeta[] metas = new ImageMeta[n];
-        int maxH = 0, maxW = 0;
-        for (int i = 0; i < n; i++) {
+        checkCounts(images.size(), imageIds.length);
+        List<INDArray> resized = new ArrayList<>();
+        List<ImageMeta> metas = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
             BufferedImage img = images.get(i);
             if (img == null || img.getWidth() <= 0 || img.getHeight() <= 0) {
                 throw new IllegalArgumentException("image " + i + " (id " + imageIds[i] + ") is empty or null");
             }
-            double scale = config.scaleFor(img.getWidth(), img.getHeight());
-            int w = Math.max(1, (int) Math.round(img.getWidth() * scale));
-            int h = Math.max(1, (int) Math.round(img.getHeight() * scale));
-            resized[i] = resize(img, w, h);
-            // the actual per-axis factors after rounding, so that mapping back is exact
-            metas[i] = new ImageMeta(imageIds[i], img.getWidth(), img.getHeight(), (double) w / img.getWidth(),
-                    (double) h / img.getHeight(), false, w, h, 0, 0);
-            maxH = Math.max(maxH, h);
-            maxW = Math.max(maxW, w);
+            transform(toWritable(img), imageIds[i], null, resized, metas);
         }
-        int ph = config.padded(maxH), pw = config.padded(maxW);
-        float[] data = new float[n * 3 * ph * pw];
-        double[] mean = config.mean(), std = config.std();
-        int[] row = new int[maxW];
-        for (int i = 0; i < n; i++) {
-            BufferedImage img = resized[i];
-            int w = img.getWidth(), h = img.getHeight();
-            int base = i * 3 * ph * pw;
-            for (int y = 0; y < h; y++) {
-                img.getRGB(0, y, w, 1, row, 0, w);
-                for (int x = 0; x < w; x++) {
-                    int p = row[x];
-                    int o = base + y * pw + x;
-                    data[o] = (float) ((((p >> 16) & 0xff) - mean[0]) / std[0]);
-                    data[o + ph * pw] = (float) ((((p >> 8) & 0xff) - mean[1]) / std[1]);
-                    data[o + 2 * ph * pw] = (float) (((p & 0xff) - mean[2]) / std[2]);
-                }
-            }
-        }
-        INDArray batch = Nd4j.create(data, new long[] {n, 3, ph, pw}, DataType.FLOAT);
-        return new Batch(batch, List.of(metas));
+        return collate(resized, metas);
     }
 
-    /** Bilinear resize to RGB; a same-size image is only converted. */
-    static BufferedImage resize(BufferedImage src, int w, int h) {
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = out.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-            g.drawImage(src, 0, 0, w, h, null);
-        } finally {
-            g.dispose();
+    /** Reads image files with the training decoder (OpenCV) and preprocesses them into one batch. */
+    public Batch preprocessFiles(List<Path> files, long[] imageIds) {
+        checkCounts(files.size(), imageIds.length);
+        List<INDArray> resized = new ArrayList<>();
+        List<ImageMeta> metas = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            Path file = files.get(i);
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("image file " + file + " does not exist or is not a file");
+            }
+            ImageWritable w;
+            try {
+                w = loaders.get().asWritable(file.toFile());
+            } catch (Exception | UnsatisfiedLinkError e) {
+                throw new IllegalArgumentException("image file " + file + " cannot be decoded: " + e, e);
+            }
+            if (w == null || w.getFrame() == null || w.getWidth() <= 0 || w.getHeight() <= 0) {
+                throw new IllegalArgumentException("image file " + file + " cannot be decoded: no pixels");
+            }
+            transform(w, imageIds[i], file.getFileName().toString(), resized, metas);
         }
-        return out;
+        return collate(resized, metas);
+    }
+
+    private void transform(ImageWritable w, long imageId, String fileName, List<INDArray> out, List<ImageMeta> metas) {
+        int channels = w.getFrame().imageChannels;
+        int code = switch (channels) {
+            case 1 -> opencv_imgproc.COLOR_GRAY2RGB;
+            case 3 -> opencv_imgproc.COLOR_BGR2RGB;
+            case 4 -> opencv_imgproc.COLOR_BGRA2RGB;
+            default -> throw new IllegalArgumentException("image " + (fileName == null ? imageId : fileName)
+                    + ": unsupported channel count " + channels);
+        };
+        int width = w.getWidth(), height = w.getHeight();
+        w = new ColorConversionTransform(code).transform(w, null);
+        KeepRatioResize.Geometry g = KeepRatioResize.geometry(width, height, scale);
+        if (g.width() != width || g.height() != height) {
+            w = new ResizeImageTransform(g.width(), g.height()).transform(w, null);
+        }
+        INDArray image;
+        try {
+            image = loaders.get().asMatrix(w);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("image " + (fileName == null ? imageId : fileName) + " cannot be converted: " + e, e);
+        }
+        image = image.reshape(3, g.height(), g.width()).castTo(DataType.FLOAT);
+        normalizer.normalize(image);
+        out.add(image);
+        metas.add(new ImageMeta(imageId, fileName, width, height, g.width(), g.height(), g.scaleX(), g.scaleY(), false));
+    }
+
+    private Batch collate(List<INDArray> images, List<ImageMeta> metas) {
+        int maxH = 0, maxW = 0;
+        for (ImageMeta m : metas) {
+            maxH = Math.max(maxH, m.validHeight());
+            maxW = Math.max(maxW, m.validWidth());
+        }
+        INDArray batch = Nd4j.zeros(DataType.FLOAT, images.size(), 3, config.padded(maxH), config.padded(maxW));
+        for (int i = 0; i < images.size(); i++) {
+            ImageMeta m = metas.get(i);
+            batch.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.interval(0, m.validHeight()),
+                    NDArrayIndex.interval(0, m.validWidth())).assign(images.get(i));
+        }
+        return new Batch(batch, List.copyOf(metas));
+    }
+
+    /** Copies the pixels unchanged into an 8-bit BGR image, OpenCV's layout, and wraps it as a DataVec image. */
+    static ImageWritable toWritable(BufferedImage img) {
+        BufferedImage bgr = img;
+        if (img.getType() != BufferedImage.TYPE_3BYTE_BGR) {
+            bgr = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+            Graphics2D g = bgr.createGraphics();
+            try {
+                g.drawImage(img, 0, 0, null);
+            } finally {
+                g.dispose();
+            }
+        }
+        try (Java2DFrameConverter converter = new Java2DFrameConverter()) {
+            Frame frame = converter.convert(bgr);
+            return new ImageWritable(frame.clone());
+        }
+    }
+
+    private static void checkCounts(int images, int ids) {
+        if (images == 0) {
+            throw new IllegalArgumentException("no images to preprocess");
+        }
+        if (images != ids) {
+            throw new IllegalArgumentException(images + " images but " + ids + " image ids");
+        }
     }
 }

@@ -1,5 +1,12 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.transform.ImageNormalizer;
+import io.github.retina4j.data.transform.ImageScale;
+import io.github.retina4j.data.transform.SizeDivisorPadding;
+import io.github.retina4j.data.transform.TransformConfig;
+
+import java.util.List;
+
 import java.util.Arrays;
 
 /**
@@ -31,6 +38,9 @@ public record PreprocessConfig(int minSize, int maxSize, int sizeDivisor, double
     public PreprocessConfig {
         if (minSize <= 0 || maxSize <= 0) {
             throw new IllegalArgumentException("minSize and maxSize must be positive, got " + minSize + ", " + maxSize);
+        }
+        if (minSize > maxSize) {
+            throw new IllegalArgumentException("minSize (short edge) must be ≤ maxSize (long edge), got " + minSize + ", " + maxSize);
         }
         if (sizeDivisor <= 0) {
             throw new IllegalArgumentException("sizeDivisor must be positive, got " + sizeDivisor);
@@ -68,16 +78,40 @@ public record PreprocessConfig(int minSize, int maxSize, int sizeDivisor, double
         return std.clone();
     }
 
-    /** Keep-ratio scale factor for an image of {@code width × height}. */
-    public double scaleFor(int width, int height) {
-        double shortSide = Math.min(width, height);
-        double longSide = Math.max(width, height);
-        return Math.min(minSize / shortSide, maxSize / longSide);
+    /**
+     * The inference preprocessing of a model trained with {@code training}: its first (for multi-scale
+     * training, pass the test scale first) image scale, normalisation and divisor; no flip.
+     */
+    public static PreprocessConfig from(TransformConfig training) {
+        ImageScale s = training.scales().get(0);
+        float[] m = training.normalizer().mean(), d = training.normalizer().std();
+        return new PreprocessConfig(s.shortEdge(), s.longEdge(), training.sizeDivisor(),
+                new double[] {m[0], m[1], m[2]}, new double[] {d[0], d[1], d[2]});
+    }
+
+    /** The data pipeline's evaluation transform for this preprocessing (no flip). */
+    public TransformConfig toTransformConfig() {
+        return new TransformConfig(List.of(imageScale()), 0, normalizer(), sizeDivisor);
+    }
+
+    /** The data pipeline's resize target: long edge ≤ maxSize, short edge ≤ minSize. */
+    public ImageScale imageScale() {
+        return new ImageScale(maxSize, minSize);
+    }
+
+    /** The data pipeline's normaliser with this mean/std. */
+    public ImageNormalizer normalizer() {
+        float[] m = new float[3], s = new float[3];
+        for (int i = 0; i < 3; i++) {
+            m[i] = (float) mean[i];
+            s[i] = (float) std[i];
+        }
+        return new ImageNormalizer(m, s);
     }
 
     /** {@code size} rounded up to the divisor. */
     public int padded(int size) {
-        return (size + sizeDivisor - 1) / sizeDivisor * sizeDivisor;
+        return SizeDivisorPadding.pad(size, sizeDivisor);
     }
 
     @Override

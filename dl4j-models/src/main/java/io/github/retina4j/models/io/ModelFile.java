@@ -1,6 +1,8 @@
 package io.github.retina4j.models.io;
 
 import io.github.retina4j.data.annotations.CategoryMapping;
+import io.github.retina4j.models.heads.RetinaHead;
+import io.github.retina4j.models.heads.SharedHeadVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
@@ -128,7 +130,25 @@ public final class ModelFile {
                         + Arrays.toString(outputs));
             }
         }
+        checkGraphAgainstMetadata(file, graph, metadata);
         return new Loaded(graph, metadata, file);
+    }
+
+    /**
+     * For graphs built by our RetinaNet builders: the class head's outputs per anchor must equal the
+     * number of categories and its anchors per location those of the anchor configuration.
+     */
+    static void checkGraphAgainstMetadata(Path file, ComputationGraph graph, ModelMetadata metadata) {
+        if (graph.getConfiguration().getVertices().get(RetinaHead.CLASSIFICATION) instanceof SharedHeadVertex head) {
+            if (head.getOutputsPerAnchor() != metadata.categories().size()) {
+                throw new ModelFileException(file, "the graph predicts " + head.getOutputsPerAnchor()
+                        + " classes but its metadata lists " + metadata.categories().size() + " categories");
+            }
+            if (head.getNumAnchors() != metadata.anchors().anchorsPerLocation()) {
+                throw new ModelFileException(file, "the graph has " + head.getNumAnchors()
+                        + " anchors per location but its anchor configuration has " + metadata.anchors().anchorsPerLocation());
+            }
+        }
     }
 
     /**

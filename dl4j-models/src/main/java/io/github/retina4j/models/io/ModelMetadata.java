@@ -12,6 +12,7 @@ import io.github.retina4j.data.boxes.BoxCoder;
 import io.github.retina4j.data.boxes.DeltaClamp;
 import io.github.retina4j.models.inference.PostProcessConfig;
 import io.github.retina4j.models.inference.PreprocessConfig;
+import io.github.retina4j.models.retinanet.RetinaNet;
 
 import java.io.IOException;
 import java.util.Objects;
@@ -54,6 +55,20 @@ public record ModelMetadata(CategoryMapping categories, PreprocessConfig preproc
     @Override
     public JsonNode modelConfig() {
         return modelConfig == null ? null : modelConfig.deepCopy();
+    }
+
+    /**
+     * Metadata of a graph built by {@code RetinaNet.build}: its output names, COCO post-processing
+     * defaults, no builder configuration.
+     */
+    public static ModelMetadata forRetinaNet(CategoryMapping categories, PreprocessConfig preprocessing, AnchorConfig anchors,
+                                             BoxCoder boxCoder) {
+        return new ModelMetadata(categories, preprocessing, anchors, boxCoder, PostProcessConfig.coco(),
+                RetinaNet.CLASS_OUTPUT, RetinaNet.BOX_OUTPUT, null);
+    }
+
+    public ModelMetadata withModelConfig(JsonNode config) {
+        return new ModelMetadata(categories, preprocessing, anchors, boxCoder, postprocessing, classOutput, boxOutput, config);
     }
 
     public ModelMetadata withPostprocessing(PostProcessConfig p) {

@@ -56,6 +56,21 @@ class NpzReaderTest {
         }
     }
 
+    /**
+     * Guard for the workaround in {@link NpzReader#decode}: ND4J M2.1 ignores {@code fortran_order}. If this
+     * fails, ND4J has fixed it and NpzReader must stop reordering.
+     */
+    @Test
+    void nd4jStillReadsFortranArraysAsCOrder() throws Exception {
+        byte[] npy;
+        try (var zip = new java.util.zip.ZipFile(resource("small_types.npz").toFile())) {
+            npy = zip.getInputStream(zip.getEntry("fortran.npy")).readAllBytes();
+        }
+        INDArray raw = org.nd4j.linalg.factory.Nd4j.createNpyFromByteArray(npy);
+        // payload (column-major) 0, 3, 1, 4, 2, 5 read row-major as [[0, 3, 1], [4, 2, 5]]; the true (1, 0) is 3
+        assertEquals(4.0, raw.getDouble(1, 0), 0, "ND4J now honours fortran_order: remove NpzReader's reordering");
+    }
+
     @Test
     void readsCompressedArchives() throws Exception {
         assertEquals(NpzReader.read(resource("small_types.npz")).get("f32"),

@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.data.annotations.CategoryMapping;
 import io.github.retina4j.data.boxes.BoxCoder;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class DetectionPostProcessorTest {
         return processor(cfg).process(logits, deltas, anchors(), PER_LEVEL, List.of(meta)).get(0).detections();
     }
 
-    private static final ImageMeta IDENTITY = ImageMeta.identity(1, 100, 100);
+    private static final ImageMeta IDENTITY = DetectionPostProcessor.identityMeta(1, 100, 100);
 
     @Test
     void knownBoxesComeOutWithScoresAndDatasetCategoryIds() {
@@ -70,6 +71,14 @@ class DetectionPostProcessorTest {
         assertEquals(90, d1.categoryId());
         assertArrayEquals(new double[] {20, 20, 100, 60}, new double[] {d1.x1(), d1.y1(), d1.x2(), d1.y2()}, 1e-4);
         assertArrayEquals(new double[] {20, 20, 80, 40}, d1.cocoBbox(), 1e-4);
+        // results records for the evaluators carry the dataset ids and COCO boxes
+        var results = new ImageDetections(IDENTITY, dets).toResults();
+        assertEquals(2, results.size());
+        assertEquals(1, results.get(1).imageId());
+        assertEquals(90, results.get(1).categoryId());
+        assertArrayEquals(new double[] {20, 20, 80, 40}, new double[] {results.get(1).x(), results.get(1).y(),
+            results.get(1).width(), results.get(1).height()}, 1e-4);
+        assertEquals(d1.score(), results.get(1).score(), 0);
     }
 
     @Test
@@ -104,6 +113,32 @@ class DetectionPostProcessorTest {
     }
 
     @Test
+    void topKTiesKeepTheLowestClassMajorIndex() {
+        // every pair has the same score: level 0 keeps class 0's anchors 0 and 1, level 1 class 0's anchors 4 and 5
+        INDArray logits = Nd4j.valueArrayOf(new long[] {1, C, A}, logit(0.5), DataType.FLOAT);
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        List<Detection> dets = run(PostProcessConfig.coco().withTopKPerLevel(2).withNmsIouThreshold(1.0), logits, deltas, IDENTITY);
+        assertEquals(4, dets.size());
+        for (Detection d : dets) {
+            assertEquals(0, d.classIndex());
+        }
+        assertArrayEquals(new double[] {0, 10, 0, 40}, dets.stream().mapToDouble(Detection::x1).toArray(), 1e-6);
+    }
+
+    @Test
+    void rankKeysOrderByScoreThenIndex() {
+        Random rnd = new Random(5);
+        for (int t = 0; t < 1000; t++) {
+            float s1 = rnd.nextInt(4) / 4f, s2 = rnd.nextInt(4) / 4f;
+            int i1 = rnd.nextInt(1 << 30), i2 = rnd.nextInt(1 << 30);
+            long k1 = DetectionPostProcessor.rankKey(s1, i1), k2 = DetectionPostProcessor.rankKey(s2, i2);
+            boolean better = s1 > s2 || (s1 == s2 && i1 < i2);
+            assertEquals(better, k1 > k2, s1 + "/" + i1 + " vs " + s2 + "/" + i2);
+            assertEquals(i1, DetectionPostProcessor.indexOf(k1));
+        }
+    }
+
+    @Test
     void nmsIsClassWiseAndMaxDetectionsIsHonoured() {
         INDArray logits = background(1);
         INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
@@ -123,36 +158,45 @@ class DetectionPostProcessorTest {
     }
 
     @Test
-    void boxesAreClippedToTheValidAreaAndMappedBackThroughPaddingFlipAndScale() {
+    void boxesAreClippedToTheValidAreaAndMappedBackThroughFlipAndScale() {
         INDArray logits = background(1);
         INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
         logits.putScalar(new int[] {0, 0, 1}, logit(0.9));  // anchor [10, 10, 30, 30]
         logits.putScalar(new int[] {0, 1, 5}, logit(0.8));  // anchor [40, 0, 100, 60]: crosses the valid width 50
-        // original 25×20 image, resized ×2 to 50×40, flipped, padded by 4 on the left and 2 on top
-        ImageMeta meta = new ImageMeta(42, 25, 20, 2.0, 2.0, true, 50, 40, 4, 2);
+        // original 25×20 image, resized ×2 to 50×40, flipped, padded on the right/bottom
+        ImageMeta meta = new ImageMeta(42, "a.png", 25, 20, 50, 40, 2.0, 2.0, true);
         List<ImageDetections> res = processor(PostProcessConfig.coco()).process(logits, deltas, anchors(), PER_LEVEL, List.of(meta));
         assertEquals(42, res.get(0).imageId());
         List<Detection> dets = res.get(0).detections();
         Detection a = dets.get(0);
-        // minus offset: [6, 8, 26, 28]; unflip in width 50: [24, 8, 44, 28]; ÷2: [12, 4, 22, 14]
-        assertArrayEquals(new double[] {12, 4, 22, 14}, new double[] {a.x1(), a.y1(), a.x2(), a.y2()}, 1e-9);
+        // unflip in width 50: [20, 10, 40, 30]; ÷2: [10, 5, 20, 15]
+        assertArrayEquals(new double[] {10, 5, 20, 15}, new double[] {a.x1(), a.y1(), a.x2(), a.y2()}, 1e-6);
         Detection b = dets.get(1);
-        // clipped to the valid area [4, 2, 54, 42]: [40, 2, 54, 42]; minus offset [36, 0, 50, 40];
-        // unflip: [0, 0, 14, 40]; ÷2: [0, 0, 7, 20]
-        assertArrayEquals(new double[] {0, 0, 7, 20}, new double[] {b.x1(), b.y1(), b.x2(), b.y2()}, 1e-9);
+        // clipped to the valid area [0, 0, 50, 40]: [40, 0, 50, 40]; unflip: [0, 0, 10, 40]; ÷2: [0, 0, 5, 20]
+        assertArrayEquals(new double[] {0, 0, 5, 20}, new double[] {b.x1(), b.y1(), b.x2(), b.y2()}, 1e-6);
     }
 
     @Test
     void flippedAndUnflippedInputsGiveTheSameOriginalBoxes() {
-        // property: predicting the mirror image and mapping back equals predicting the image itself
+        // property: predicting on the mirrored input and mapping back equals predicting on the input itself
         Random rnd = new Random(3);
-        for (int t = 0; t < 20; t++) {
-            double x1 = rnd.nextDouble() * 40, y1 = rnd.nextDouble() * 40;
-            double x2 = x1 + 1 + rnd.nextDouble() * 40, y2 = y1 + 1 + rnd.nextDouble() * 40;
-            ImageMeta plain = ImageMeta.of(1, 64, 64, 1.25, 80, 80);
-            double[] direct = DetectionPostProcessor.toOriginal(x1, y1, x2, y2, plain);
-            double[] mirrored = DetectionPostProcessor.toOriginal(80 - x2, y1, 80 - x1, y2, plain.withFlipped(true));
-            assertArrayEquals(direct, mirrored, 1e-9);
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        for (int t = 0; t < 10; t++) {
+            int anchor = rnd.nextInt(A);
+            INDArray logits = background(1);
+            logits.putScalar(new int[] {0, 1, anchor}, logit(0.9));
+            // a mirrored anchor set: anchor i of the flipped input is the mirror of anchor i in a 100-wide valid area
+            double[][] mirrored = new double[A][];
+            for (int i = 0; i < A; i++) {
+                mirrored[i] = new double[] {100 - ANCHORS[i][2], ANCHORS[i][1], 100 - ANCHORS[i][0], ANCHORS[i][3]};
+            }
+            ImageMeta plain = new ImageMeta(1, null, 80, 80, 100, 100, 1.25, 1.25, false);
+            ImageMeta flipped = new ImageMeta(1, null, 80, 80, 100, 100, 1.25, 1.25, true);
+            DetectionPostProcessor p = processor(PostProcessConfig.coco());
+            Detection d = p.process(logits, deltas, anchors(), PER_LEVEL, List.of(plain)).get(0).detections().get(0);
+            Detection m = p.process(logits, deltas, Nd4j.createFromArray(mirrored).castTo(DataType.FLOAT), PER_LEVEL,
+                    List.of(flipped)).get(0).detections().get(0);
+            assertArrayEquals(new double[] {d.x1(), d.y1(), d.x2(), d.y2()}, new double[] {m.x1(), m.y1(), m.x2(), m.y2()}, 1e-5);
         }
     }
 
@@ -163,12 +207,52 @@ class DetectionPostProcessorTest {
         logits.putScalar(new int[] {0, 0, 0}, logit(0.9));
         logits.putScalar(new int[] {1, 2, 4}, logit(0.8));
         List<ImageDetections> res = processor(PostProcessConfig.coco()).process(logits, deltas, anchors(), PER_LEVEL,
-                List.of(ImageMeta.identity(5, 100, 100), ImageMeta.identity(6, 100, 100)));
+                List.of(DetectionPostProcessor.identityMeta(5, 100, 100), DetectionPostProcessor.identityMeta(6, 100, 100)));
         assertEquals(1, res.get(0).size());
         assertEquals(7, res.get(0).detections().get(0).categoryId());
         assertEquals(1, res.get(1).size());
         assertEquals(90, res.get(1).detections().get(0).categoryId());
         assertEquals(6, res.get(1).imageId());
+    }
+
+    /**
+     * End-to-end against torchvision 0.14.1's {@code RetinaNet.postprocess_detections}.
+     * {@code inference/torchvision_postprocess.npz} was made by a script (not committed) that: seeds torch
+     * with 1; builds torchvision's RetinaNet {@code AnchorGenerator} (sizes (32, 40, 50) … (512, 645, 812), ratios
+     * 0.5/1/2) on a padded 128×256 input with feature maps ⌈128/s⌉×⌈256/s⌉, s = 8..128 (6138 anchors), image size
+     * 120×250 inside the padding; draws logits N(−3, 2²) [1, A, 3] and deltas N(0, 0.5²) [1, A, 4]; runs
+     * {@code postprocess_detections} of a {@code RetinaNet(score_thresh=0.05, nms_thresh=0.5,
+     * detections_per_img=50, topk_candidates=100)} (so that top-k, NMS and the detection cap all bind); and
+     * saves logits/deltas as [N, K, A], the anchors, and the resulting boxes, scores and labels.
+     */
+    @Test
+    void matchesTorchvisionPostprocessDetections() throws Exception {
+        java.util.Map<String, INDArray> f = io.github.retina4j.models.imports.NpzReader.read(
+                java.nio.file.Path.of(getClass().getResource("/inference/torchvision_postprocess.npz").toURI()));
+        double[] cfg = f.get("config").data().asDouble();
+        PostProcessConfig config = new PostProcessConfig(cfg[0], (int) cfg[1], cfg[2], (int) cfg[3], 0);
+        long[] hw = f.get("padded_hw").data().asLong();
+        long[] valid = f.get("valid_hw").data().asLong();
+        io.github.retina4j.data.anchors.AnchorGenerator gen = new io.github.retina4j.data.anchors.AnchorGenerator(
+                io.github.retina4j.data.anchors.AnchorConfig.torchvisionRetinaNet());
+        // our torchvision-convention anchors are the ones torchvision used
+        assertEquals(f.get("anchors"), gen.anchors((int) hw[0], (int) hw[1]));
+        CategoryMapping cats = new CategoryMapping(new int[] {1, 2, 3}, new String[] {"a", "b", "c"});
+        ImageMeta meta = DetectionPostProcessor.identityMeta(9, (int) valid[1], (int) valid[0]);
+        List<Detection> dets = new DetectionPostProcessor(config, BoxCoder.torchvisionDefault(), cats)
+                .process(f.get("class_logits"), f.get("box_deltas"), gen, (int) hw[0], (int) hw[1], List.of(meta))
+                .get(0).detections();
+        float[] boxes = f.get("boxes").data().asFloat();
+        float[] scores = f.get("scores").data().asFloat();
+        long[] labels = f.get("labels").data().asLong();
+        assertEquals(scores.length, dets.size());
+        for (int i = 0; i < dets.size(); i++) {
+            Detection d = dets.get(i);
+            assertEquals(labels[i], d.classIndex(), "detection " + i);
+            assertEquals(scores[i], d.score(), 1e-6, "detection " + i);
+            assertArrayEquals(new double[] {boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]},
+                    new double[] {d.x1(), d.y1(), d.x2(), d.y2()}, 1e-3, "detection " + i);
+        }
     }
 
     @Test

@@ -126,6 +126,38 @@ class DetectorTest {
         }
     }
 
+    /** The façade on a real (small, untrained) RetinaNet: output names, anchor count and save/load fit together. */
+    @Test
+    void worksWithTheRetinaNetBuilderAndItsModelFile() throws Exception {
+        var cfg = new io.github.retina4j.models.retinanet.RetinaNetConfig.Builder(3)
+                .backbone(new io.github.retina4j.models.backbone.SmallBackboneConfig(new int[] {8, 8, 8, 8, 8}))
+                .fpn(new io.github.retina4j.models.fpn.FpnConfig(8, io.github.retina4j.models.fpn.FpnConfig.P6Source.C5))
+                .head(new io.github.retina4j.models.heads.HeadConfig(8, 1, 9, 0.1, 0.01))
+                .classLoss(new io.github.retina4j.losses.SigmoidFocalLoss()).boxLoss(new io.github.retina4j.losses.L1Loss())
+                .build();
+        var graph = io.github.retina4j.models.retinanet.RetinaNet.build(cfg);
+        var meta = io.github.retina4j.models.io.ModelMetadata.forRetinaNet(TinyDetectionModel.CATEGORIES,
+                PreprocessConfig.of(64, 128, 32), io.github.retina4j.data.anchors.AnchorConfig.retinaNet(),
+                io.github.retina4j.data.boxes.BoxCoder.mmdetectionDefault());
+        Path model = dir.resolve("retinanet.zip");
+        ModelFile.save(graph, meta, model, false);
+        BufferedImage img = picture(4, 100, 60);
+        try (Detector inMemory = new Detector(graph, meta, 1); Detector fromFile = Detector.load(model, 1)) {
+            ImageDetections a = inMemory.detect(img);
+            // prior π = 0.1 > 0.05: every anchor is a candidate, so NMS and the 100 cap decide
+            assertEquals(100, a.size());
+            assertEquals(a.detections(), fromFile.detect(img).detections());
+        }
+        // metadata whose class list does not fit the graph's class head is refused at load time
+        Path wrong = dir.resolve("wrong-classes.zip");
+        ModelFile.save(graph, io.github.retina4j.models.io.ModelMetadata.forRetinaNet(
+                new io.github.retina4j.data.annotations.CategoryMapping(new int[] {1, 2}, new String[] {"x", "y"}),
+                meta.preprocessing(), meta.anchors(), meta.boxCoder()), wrong, false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Detector.load(wrong, 1));
+        assertTrue(e.getMessage().contains(wrong.toString()) && e.getMessage().contains("predicts 3 classes but its metadata lists 2"),
+                e.getMessage());
+    }
+
     @Test
     void tensorInputMustBePaddedNchw() {
         try (Detector d = detector(1)) {
@@ -133,6 +165,11 @@ class DetectorTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.detect(Nd4j.zeros(1, 3, 64, 50)));
             assertTrue(e.getMessage().contains("multiples of the size divisor 32"), e.getMessage());
             assertEquals(2, d.detect(Nd4j.zeros(2, 3, 64, 96)).size());
+            // a data-pipeline batch: same result as the preprocessed tensor with its metas
+            ImagePreprocessor.Batch b = new ImagePreprocessor(d.metadata().preprocessing()).preprocess(picture(9, 80, 64));
+            var batch = new io.github.retina4j.data.reader.DetectionBatch(b.images(), List.of(new float[0]), List.of(new int[0]),
+                    List.of(new float[0]), b.metas());
+            assertEquals(d.detect(b.images(), b.metas()), d.detect(batch));
         }
     }
 
@@ -143,6 +180,7 @@ class DetectorTest {
         try (Detector d = detector(1)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.detect(bad));
             assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("cannot be decoded"), e.getMessage());
             e = assertThrows(IllegalArgumentException.class, () -> d.detect(dir.resolve("missing.jpg")));
             assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         }

@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.transform.ImageMeta;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -52,6 +53,19 @@ class ImagePreprocessorTest {
         assertEquals(8, b.metas().get(1).imageId());
         assertEquals(128, b.metas().get(1).validHeight());
         assertEquals(64, b.metas().get(1).validWidth());
+    }
+
+    @Test
+    void aFileAndItsDecodedImageGiveTheSameTensor(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        BufferedImage img = DetectorTest.picture(5, 90, 70);
+        java.nio.file.Path png = dir.resolve("p.png");
+        javax.imageio.ImageIO.write(img, "png", png.toFile());
+        ImagePreprocessor p = new ImagePreprocessor(PreprocessConfig.of(64, 100, 32));
+        ImagePreprocessor.Batch fromImage = p.preprocess(img);
+        ImagePreprocessor.Batch fromFile = p.preprocessFiles(List.of(png), new long[] {0});
+        assertEquals(fromImage.images(), fromFile.images());
+        assertEquals("p.png", fromFile.metas().get(0).fileName());
+        assertEquals(fromImage.metas().get(0).validWidth(), fromFile.metas().get(0).validWidth());
     }
 
     @Test

@@ -2,10 +2,12 @@ package io.github.retina4j.examples.bench;
 
 import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.data.anchors.AnchorGenerator;
+import io.github.retina4j.data.anchors.AnchorLayout;
 import io.github.retina4j.data.boxes.BatchedNms;
 import io.github.retina4j.data.boxes.NmsConfig;
 import io.github.retina4j.data.targets.DenseTargets;
 import io.github.retina4j.data.targets.GroundTruth;
+import io.github.retina4j.data.targets.MaxIoUAssigner;
 import io.github.retina4j.data.targets.TargetEncoder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,7 +30,9 @@ import java.util.Random;
  * is the textbook greedy loop (sort, then for each kept box test every later box of the same class).
  *
  * <p>Run: {@code java -cp <examples classpath> io.github.retina4j.examples.bench.TargetBenchmark [repeats]}. Prints
- * medians in ms and the speed-up ratio baseline / optimised; both implementations' outputs are checked to be equal.
+ * medians in ms (wall clock, and CPU time of the calling thread, which is less affected by other processes on a shared
+ * machine but does not count ND4J's native worker threads) and the speed-up ratio baseline / optimised; both
+ * implementations' outputs are checked to be equal first.
  */
 public final class TargetBenchmark {
 
@@ -41,7 +45,32 @@ public final class TargetBenchmark {
     private static final double POS = 0.5;
     private static final double NEG = 0.4;
 
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
     private TargetBenchmark() {
+    }
+
+    /** Wall-clock and calling-thread CPU time of repeated runs (CPU time is less sensitive to a shared machine). */
+    private static final class Times {
+        final double[] wall;
+        final double[] cpu;
+
+        Times(int n) {
+            wall = new double[n];
+            cpu = new double[n];
+        }
+
+        void time(int r, Runnable task) {
+            long c0 = THREADS.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            task.run();
+            long t1 = System.nanoTime();
+            long c1 = THREADS.getCurrentThreadCpuTime();
+            if (r >= 0) {
+                wall[r] = (t1 - t0) / 1e6;
+                cpu[r] = (c1 - c0) / 1e6;
+            }
+        }
     }
 
     public static void main(String[] args) {
@@ -63,20 +92,43 @@ public final class TargetBenchmark {
         BaselineTargets slow = baselineTargets(generator.anchorCoordinates(HEIGHT, WIDTH), batch);
         check(fast, slow);
 
-        double[] tFast = new double[repeats];
-        double[] tSlow = new double[repeats];
+        // 1. IoU + assignment for one image (SPEC §8 target: < 20 ms): grid path, generic fused loop, baseline.
+        double[] anchors = generator.anchorCoordinates(HEIGHT, WIDTH);
+        AnchorLayout layout = generator.layout(HEIGHT, WIDTH);
+        MaxIoUAssigner assigner = encoder.assigner();
+        double[] gt0 = batch.get(0).boxes();
+        int[] expect = baselineAssign(anchors, gt0);
+        if (!Arrays.equals(expect, assigner.assign(layout, anchors, gt0, new double[0]).matchedGtIndices())
+                || !Arrays.equals(expect, assigner.assign(anchors, gt0, new double[0]).matchedGtIndices())) {
+            throw new IllegalStateException("assignments differ from the baseline");
+        }
+        Times grid = new Times(repeats), generic = new Times(repeats), base = new Times(repeats);
         for (int r = -3; r < repeats; r++) { // 3 warm-up rounds
+            grid.time(r, () -> assigner.assign(layout, anchors, gt0, new double[0]));
+            generic.time(r, () -> assigner.assign(anchors, gt0, new double[0]));
+            base.time(r, () -> baselineAssign(anchors, gt0));
+        }
+        report("IoU + assignment, 1 image (grid path)", grid, base, 1);
+        report("IoU + assignment, 1 image (generic fused loop)", generic, base, 1);
+
+        // 2. Full dense targets for the batch: assignment + [N, C, A] / [N, 4, A] / masks.
+        Times dense = new Times(repeats), denseBase = new Times(repeats);
+        for (int r = -3; r < repeats; r++) {
+            dense.time(r, () -> encoder.encode(batch, HEIGHT, WIDTH));
+            denseBase.time(r, () -> baselineTargets(generator.anchorCoordinates(HEIGHT, WIDTH), batch));
+        }
+        report("dense targets, batch of " + BATCH + " (incl. [N,C,A] allocation)", dense, denseBase, BATCH);
+        double[] alloc = new double[repeats];
+        for (int r = -3; r < repeats; r++) {
             long t0 = System.nanoTime();
-            encoder.encode(batch, HEIGHT, WIDTH);
+            Nd4j.zeros(DataType.FLOAT, BATCH, NUM_CLASSES, numAnchors);
             long t1 = System.nanoTime();
-            baselineTargets(generator.anchorCoordinates(HEIGHT, WIDTH), batch);
-            long t2 = System.nanoTime();
             if (r >= 0) {
-                tFast[r] = (t1 - t0) / 1e6;
-                tSlow[r] = (t2 - t1) / 1e6;
+                alloc[r] = (t1 - t0) / 1e6;
             }
         }
-        report("targets (batch of " + BATCH + ")", median(tFast), median(tSlow), BATCH);
+        System.out.printf("  of which Nd4j.zeros[%d, %d, %d] alone: median %.2f ms, min %.2f ms%n", BATCH, NUM_CLASSES,
+                numAnchors, median(alloc), min(alloc));
 
         for (int classes : new int[] {NUM_CLASSES, 1}) {
             double[] boxes = new double[4 * NMS_BOXES];
@@ -92,32 +144,28 @@ public final class TargetBenchmark {
             INDArray ib = Nd4j.create(boxes, new long[] {NMS_BOXES, 4}, DataType.DOUBLE).castTo(DataType.FLOAT);
             INDArray is = Nd4j.createFromArray(scores).castTo(DataType.FLOAT);
             INDArray ic = Nd4j.createFromArray(cls);
-            double[] nFast = new double[repeats];
-            double[] nArr = new double[repeats];
-            double[] nSlow = new double[repeats];
+            Times nFast = new Times(repeats), nArr = new Times(repeats), nSlow = new Times(repeats);
             for (int r = -3; r < repeats; r++) {
-                long t0 = System.nanoTime();
-                BatchedNms.nms(boxes, scores, cls, cfg);
-                long t1 = System.nanoTime();
-                BatchedNms.nms(ib, is, ic, cfg);
-                long t2 = System.nanoTime();
-                baselineNms(boxes, scores, cls, cfg.iouThreshold());
-                long t3 = System.nanoTime();
-                if (r >= 0) {
-                    nFast[r] = (t1 - t0) / 1e6;
-                    nArr[r] = (t2 - t1) / 1e6;
-                    nSlow[r] = (t3 - t2) / 1e6;
-                }
+                nFast.time(r, () -> BatchedNms.nms(boxes, scores, cls, cfg));
+                nArr.time(r, () -> BatchedNms.nms(ib, is, ic, cfg));
+                nSlow.time(r, () -> baselineNms(boxes, scores, cls, cfg.iouThreshold()));
             }
             String what = "NMS " + NMS_BOXES + " boxes, " + classes + " class" + (classes > 1 ? "es" : "") + ", kept " + k1.length;
-            report(what + " (primitive API)", median(nFast), median(nSlow), 1);
-            report(what + " (INDArray API)", median(nArr), median(nSlow), 1);
+            report(what + " (primitive API)", nFast, nSlow, 1);
+            report(what + " (INDArray API)", nArr, nSlow, 1);
         }
     }
 
-    private static void report(String what, double fast, double slow, int perImageDivisor) {
-        System.out.printf("%-58s optimised %8.2f ms (%.2f ms/image)  baseline %9.2f ms  ratio %.1fx%n",
-                what, fast, fast / perImageDivisor, slow, slow / fast);
+    private static void report(String what, Times fast, Times slow, int perImageDivisor) {
+        double f = median(fast.wall);
+        double b = median(slow.wall);
+        System.out.printf("%-60s optimised %8.2f ms (%.2f ms/image, cpu %.2f)  baseline %9.2f ms (cpu %.2f)"
+                        + "  ratio %.1fx (cpu %.1fx)%n", what, f, f / perImageDivisor, median(fast.cpu), b, median(slow.cpu), b / f,
+                median(slow.cpu) / median(fast.cpu));
+    }
+
+    private static double min(double[] v) {
+        return Arrays.stream(v).min().orElse(Double.NaN);
     }
 
     private static GroundTruth randomGt(Random rng) {
@@ -189,41 +237,7 @@ public final class TargetBenchmark {
         for (int img = 0; img < n; img++) {
             double[] gt = batch.get(img).boxes();
             int[] gtCls = batch.get(img).classes();
-            int g = gt.length / 4;
-            double[][] m = new double[g][a];
-            for (int i = 0; i < g; i++) {
-                for (int j = 0; j < a; j++) {
-                    m[i][j] = iou(gt, i, anchors, j);
-                }
-            }
-            int[] matches = new int[a];
-            int[] allMatches = new int[a];
-            for (int j = 0; j < a; j++) {
-                double best = -1;
-                int arg = 0;
-                for (int i = 0; i < g; i++) {
-                    if (m[i][j] > best) {
-                        best = m[i][j];
-                        arg = i;
-                    }
-                }
-                allMatches[j] = arg;
-                matches[j] = best < NEG ? -1 : (best < POS ? -2 : arg);
-            }
-            for (int i = 0; i < g; i++) {
-                double best = 0;
-                for (int j = 0; j < a; j++) {
-                    best = Math.max(best, m[i][j]);
-                }
-                if (best <= 0) {
-                    continue; // same guard as MaxIoUAssigner (gt overlapping nothing)
-                }
-                for (int j = 0; j < a; j++) {
-                    if (m[i][j] == best) {
-                        matches[j] = allMatches[j];
-                    }
-                }
-            }
+            int[] matches = baselineAssign(anchors, gt);
             for (int j = 0; j < a; j++) {
                 int k = matches[j];
                 clsMask[img * a + j] = k == -2 ? 0f : 1f;
@@ -242,6 +256,47 @@ public final class TargetBenchmark {
                 Nd4j.create(clsMask, new long[] {n, a}, 'c'),
                 Nd4j.create(boxMask, new long[] {n, a}, 'c')};
         return new BaselineTargets(cls, box, clsMask, boxMask, arrays);
+    }
+
+    /** torchvision Matcher(0.5, 0.4, allow_low_quality_matches=True) on a materialised IoU matrix, element by element. */
+    private static int[] baselineAssign(double[] anchors, double[] gt) {
+        int a = anchors.length / 4;
+        int g = gt.length / 4;
+        double[][] m = new double[g][a];
+        for (int i = 0; i < g; i++) {
+            for (int j = 0; j < a; j++) {
+                m[i][j] = iou(gt, i, anchors, j);
+            }
+        }
+        int[] matches = new int[a];
+        int[] allMatches = new int[a];
+        for (int j = 0; j < a; j++) {
+            double best = -1;
+            int arg = 0;
+            for (int i = 0; i < g; i++) {
+                if (m[i][j] > best) {
+                    best = m[i][j];
+                    arg = i;
+                }
+            }
+            allMatches[j] = arg;
+            matches[j] = best < NEG ? -1 : (best < POS ? -2 : arg);
+        }
+        for (int i = 0; i < g; i++) {
+            double best = 0;
+            for (int j = 0; j < a; j++) {
+                best = Math.max(best, m[i][j]);
+            }
+            if (best <= 0) {
+                continue; // same guard as MaxIoUAssigner (gt overlapping nothing)
+            }
+            for (int j = 0; j < a; j++) {
+                if (m[i][j] == best) {
+                    matches[j] = allMatches[j];
+                }
+            }
+        }
+        return matches;
     }
 
     private static double delta(double[] g, int gi, double[] a, int ai, int d) {

@@ -1,5 +1,6 @@
 package io.github.retina4j.examples.cli;
 
+import io.github.retina4j.examples.demo.DemoPipeline;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,7 +28,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Reduced mode: small split and few iterations (a smoke test, not a trained model).")
     boolean quick;
 
-    @Option(names = "--iterations", description = "Training iterations (default: 1200; 30 with --quick).")
+    @Option(names = "--iterations", description = "Training iterations (default: 400; 12 with --quick).")
     Integer iterations;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the data and the run (default: ${DEFAULT-VALUE}).")
@@ -44,6 +45,14 @@ public final class DemoCommand implements Callable<Integer> {
         if (iterations != null) {
             Inputs.positive(iterations, "--iterations");
         }
-        throw new NotAvailableException("the demo (needs the RetinaNet builder, shapes-lt and evaluation)");
+        if (java.nio.file.Files.exists(data) && !java.nio.file.Files.isDirectory(data)) {
+            throw new IllegalArgumentException("--data: not a folder: " + data);
+        }
+        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out: not a folder: " + out);
+        }
+        DemoPipeline.run(new DemoPipeline.Settings(out, data, quick, iterations, seed, !noProgress, ui),
+                spec.commandLine().getOut());
+        return 0;
     }
 }

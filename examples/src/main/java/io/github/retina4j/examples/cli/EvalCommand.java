@@ -7,6 +7,10 @@ import io.github.retina4j.eval.DetectionResult;
 import io.github.retina4j.eval.Evaluation;
 import io.github.retina4j.eval.EvaluationSummary;
 import io.github.retina4j.eval.ResultsJson;
+import io.github.retina4j.models.inference.Detector;
+import io.github.retina4j.models.inference.PostProcessConfig;
+import io.github.retina4j.models.io.ModelFile;
+import io.github.retina4j.models.io.ModelMetadata;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -93,6 +97,12 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private List<DetectionResult> detect(CocoDataset dataset) {
-        throw new NotAvailableException("evaluating a model (io.github.retina4j.models.inference.Detector)");
+        // LVIS protocol: lower score threshold and 300 detections per image (SPEC §6)
+        boolean lvis = dataset.isLvis() && !"coco".equals(metric);
+        ModelFile.Loaded loaded = ModelFile.load(model, false);
+        ModelMetadata meta = lvis ? loaded.metadata().withPostprocessing(PostProcessConfig.lvis()) : loaded.metadata();
+        try (Detector detector = new Detector(loaded.graph(), meta, 1)) {
+            return DatasetDetection.run(detector, dataset, images, false).results();
+        }
     }
 }

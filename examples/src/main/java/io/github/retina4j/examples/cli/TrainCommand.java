@@ -1,5 +1,20 @@
 package io.github.retina4j.examples.cli;
 
+import io.github.retina4j.data.annotations.CocoDataset;
+import io.github.retina4j.data.annotations.CocoJsonReader;
+import io.github.retina4j.examples.report.LossCurveChart;
+import io.github.retina4j.examples.training.DetectorSetup;
+import io.github.retina4j.examples.training.Trainer;
+import io.github.retina4j.examples.training.TrainerConfig;
+import io.github.retina4j.examples.training.TrainingData;
+import io.github.retina4j.examples.training.TrainingResult;
+import io.github.retina4j.models.io.ModelFile;
+import io.github.retina4j.models.io.ModelMetadata;
+import io.github.retina4j.models.retinanet.RetinaNet;
+import io.github.retina4j.models.retinanet.RetinaNetConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -81,6 +96,44 @@ public final class TrainCommand implements Callable<Integer> {
         Inputs.positive(iterations, "--iterations");
         Inputs.positive(imageSize, "--image-size");
         Inputs.positive(checkpointEvery, "--checkpoint-every");
-        throw new NotAvailableException("training a detector (io.github.retina4j.models RetinaNet builder)");
+        DetectorSetup.Choice choice = new DetectorSetup.Choice(model, backbone, clsLoss, boxLoss);
+        Inputs.positive(rfsThreshold, "--rfs-threshold");
+        CocoDataset train = CocoJsonReader.strict().read(annotations);
+        if (train.images().isEmpty()) {
+            throw new IllegalArgumentException(annotations + ": the dataset has no images");
+        }
+        if (train.categories().isEmpty()) {
+            throw new IllegalArgumentException(annotations + ": the dataset has no categories");
+        }
+        RetinaNetConfig config = DetectorSetup.config(choice, train, optimizer.updater(batchSize, iterations),
+                optimizer.weightDecay(), seed);
+        ModelMetadata metadata = DetectorSetup.metadata(train, config, imageSize, imageSize);
+        PrintWriter console = spec.commandLine().getOut();
+        console.printf("training %s (%s backbone, %s + %s) on %s: %d images, %d classes, %d iterations of %d images%n",
+                choice.model(), choice.backbone(), choice.clsLoss(), choice.boxLoss(), annotations,
+                train.images().size(), train.categories().size(), iterations, batchSize);
+        console.flush();
+        TrainerConfig tc = new TrainerConfig(out, iterations, checkpointEvery, 2, 20, !noProgress, optimizer.gradClip(),
+                seed, resume, ui ? out.resolve("ui-stats.dl4j") : null);
+        TrainingResult result;
+        try (TrainingData.CloseableIterator data = TrainingData.iterator(train, images, config, batchSize, imageSize,
+                imageSize, seed, repeatFactorSampling, rfsThreshold)) {
+            result = new Trainer(RetinaNet.build(config), data, tc)
+                    .modelWriter((g, f) -> ModelFile.save(g, metadata, f, true)).train();
+        }
+        Path modelFile = out.resolve(MODEL_FILE);
+        try {
+            ModelFile.save(result.graph(), metadata, modelFile, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + modelFile + ": " + e.getMessage(), e);
+        }
+        LossCurveChart.write(result.history(), "training loss: " + out.getFileName(), out.resolve(LOSS_CURVE));
+        console.printf("done: %d iterations (resumed from %d), final loss %.4f, %.0f s%nmodel: %s%nloss curve: %s%n",
+                iterations, result.resumedFrom(), result.finalLoss(), result.seconds(), modelFile, out.resolve(LOSS_CURVE));
+        console.flush();
+        return 0;
     }
+
+    static final String MODEL_FILE = "model.zip";
+    static final String LOSS_CURVE = "loss-curve.png";
 }

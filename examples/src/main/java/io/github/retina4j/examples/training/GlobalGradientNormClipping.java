@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Hand-written because DL4J's {@code GradientNormalization} only clips per layer or per
  * parameter type, never over the whole network. It runs in {@code onGradientCalculation}, i.e. after
- * back-propagation and before the updater, on DL4J's flattened gradient view. DL4J's gradients are
+ * back-propagation and before the updater, on DL4J's per-parameter gradient views. DL4J's gradients are
  * still summed over the minibatch at that point (the updater divides by the minibatch size later),
  * so the norm is measured on gradient / N — the gradient of the mean loss that PyTorch clips.
  * L2 weight decay is added later by the updater, as in PyTorch where it is added inside
@@ -44,19 +44,31 @@ public final class GlobalGradientNormClipping extends BaseTrainingListener {
     @Override
     public void onGradientCalculation(Model model) {
         Gradient gradient = model.gradient();
-        if (gradient == null || gradient.gradient() == null) {
+        if (gradient == null || gradient.gradientForVariable() == null) {
             return;
         }
-        INDArray flat = gradient.gradient();
+        // Norm over the per-parameter gradient views, not over the flattened array: with SameDiff vertices
+        // DL4J's flattened gradient is longer than the parameters, and its extra part (not parameter gradients)
+        // was measured to turn Inf while the loss and the parameter gradients stayed finite.
+        double sq = 0;
+        for (INDArray g : gradient.gradientForVariable().values()) {
+            double n = g.norm2Number().doubleValue();
+            sq += n * n;
+        }
         double scale = 1.0;
         if (model instanceof ComputationGraph graph && graph.getConfiguration().getDefaultConfiguration().isMiniBatch()) {
             scale = Math.max(1, graph.batchSize());
         }
-        double norm = flat.norm2Number().doubleValue() / scale;
+        double norm = Math.sqrt(sq) / scale;
         lastNorm = norm;
+        if (!Double.isFinite(norm)) {
+            return; // a NaN/Inf gradient is reported by the trainer's loss check, not hidden by clipping
+        }
         double coef = maxNorm / (norm + EPS);
         if (coef < 1.0) {
-            flat.muli(coef);
+            for (INDArray g : gradient.gradientForVariable().values()) {
+                g.muli(coef);
+            }
         }
     }
 }
