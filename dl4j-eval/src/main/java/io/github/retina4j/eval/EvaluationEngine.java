@@ -251,6 +251,21 @@ final class EvaluationEngine {
             boolean[] gIgnore = gt.ignore();
             double[] dArea = dt.area();
             boolean[] dIgnoreUnmatched = dt.ignoreIfUnmatched();
+            if (g == 0) {
+                // no ground truth here (the common case for most categories of an image): nothing
+                // can match, a detection is ignored iff outside the area range (or not exhaustive)
+                for (int a = 0; a < s.a0; a++) {
+                    for (int i = 0; i < d; i++) {
+                        double ar = dArea[dp + i];
+                        byte f = (ar < s.areaMin[a] || ar > s.areaMax[a] || dIgnoreUnmatched[dp + i]) ? IGNORED : 0;
+                        int j = slot[dp - d0 + i];
+                        for (int t = 0; t < s.t0; t++) {
+                            flags[(a * s.t0 + t) * nd + j] = f;
+                        }
+                    }
+                }
+                return;
+            }
             for (int a = 0; a < s.a0; a++) {
                 double lo = s.areaMin[a];
                 double hi = s.areaMax[a];

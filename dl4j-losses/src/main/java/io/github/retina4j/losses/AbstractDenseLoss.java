@@ -2,6 +2,7 @@ package io.github.retina4j.losses;
 
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -58,6 +59,14 @@ public abstract class AbstractDenseLoss implements ILossFunction {
      */
     protected abstract Terms compute(INDArray labels, INDArray x, INDArray mask, boolean wantGrad, boolean training);
 
+    /**
+     * Optional single-pass evaluation (score and gradient, state update included) for identity
+     * activation; null = use {@link #compute}. Focal and EFL use {@link FusedFocalKernel}.
+     */
+    FusedFocalKernel.Result fusedPath(INDArray labels, INDArray x, INDArray mask, boolean wantGrad) {
+        return null;
+    }
+
     /** Called after a training gradient was computed (EFL updates its statistics here). */
     protected void afterTrainingGradient(INDArray labels, INDArray gradX, INDArray mask) {
     }
@@ -84,6 +93,14 @@ public abstract class AbstractDenseLoss implements ILossFunction {
                         boolean wantRows) {
         LossMath.checkShapes(name(), labels, preOutput, mask, labelColumns(preOutput.columns()));
         Outputs out = new Outputs();
+        if (!wantRows && (fn == null || fn instanceof ActivationIdentity)) {
+            FusedFocalKernel.Result r = fusedPath(labels, preOutput, mask, wantGrad);
+            if (r != null) {
+                out.score = r.score;
+                out.grad = r.grad;
+                return out;
+            }
+        }
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
             INDArray x = LossMath.activate(fn, preOutput);
             INDArray lab = labels.dataType() == x.dataType() ? labels : labels.castTo(x.dataType());

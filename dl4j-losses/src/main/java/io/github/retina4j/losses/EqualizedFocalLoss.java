@@ -200,6 +200,34 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
     }
 
     @Override
+    FusedFocalKernel.Result fusedPath(INDArray y, INDArray x, INDArray mask, boolean wantGrad) {
+        if (!FusedFocalKernel.applicable(y, x)) {
+            return null;
+        }
+        ensureState(x.columns());
+        double[] gammaJ = focusingFactors();
+        double[] wJ = new double[numClasses];
+        for (int j = 0; j < numClasses; j++) {
+            wJ[j] = gammaJ[j] / gammaB;
+        }
+        boolean update = wantGrad && !stateFrozen;
+        FusedFocalKernel.Result r = FusedFocalKernel.compute(y, x, mask, alpha, gammaJ, wJ, wantGrad, update);
+        if (update) {
+            accumulate(r.posAbsGrad, r.negAbsGrad);
+        }
+        return r;
+    }
+
+    /** State update, reference step 3: posGrad += Σ|G| (y = 1), negGrad += Σ|G| (y = 0), then posNeg. */
+    private synchronized void accumulate(double[] pos, double[] neg) {
+        for (int j = 0; j < numClasses; j++) {
+            posGrad[j] += pos[j];
+            negGrad[j] += neg[j];
+            posNeg[j] = Math.min(1.0, Math.max(0.0, posGrad[j] / (negGrad[j] + EPS)));
+        }
+    }
+
+    @Override
     protected Terms compute(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean training) {
         ensureState(x.columns());
         double[] gammaJ = focusingFactors();
@@ -227,13 +255,11 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
         double[] all = ones.mmul(g).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
         double[] pos = ones.mmul(g.muli(y)).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
         LossMath.release(g, ones);
-        synchronized (this) {
-            for (int j = 0; j < numClasses; j++) {
-                posGrad[j] += pos[j];
-                negGrad[j] += all[j] - pos[j];
-                posNeg[j] = Math.min(1.0, Math.max(0.0, posGrad[j] / (negGrad[j] + EPS)));
-            }
+        double[] neg = new double[all.length];
+        for (int j = 0; j < all.length; j++) {
+            neg[j] = all[j] - pos[j];
         }
+        accumulate(pos, neg);
     }
 
     @Override

@@ -73,6 +73,16 @@ public class SigmoidFocalLoss extends AbstractDenseLoss {
     }
 
     @Override
+    FusedFocalKernel.Result fusedPath(INDArray y, INDArray x, INDArray mask, boolean wantGrad) {
+        if (!FusedFocalKernel.applicable(y, x)) {
+            return null;
+        }
+        double[] g = new double[Math.toIntExact(x.columns())];
+        java.util.Arrays.fill(g, gamma);
+        return FusedFocalKernel.compute(y, x, mask, alpha, g, null, wantGrad, false);
+    }
+
+    @Override
     public String name() {
         return "SigmoidFocalLoss(alpha=" + alpha + ", gamma=" + gamma + ")";
     }

@@ -37,6 +37,7 @@ import java.util.Set;
  * Instances are immutable and thread-safe.
  */
 public final class CocoJsonReader {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CocoJsonReader.class);
     private static final JsonFactory FACTORY = JsonFactory.builder()
             // NaN/Infinity tokens are parsed so that they can be reported as bad boxes, not as syntax errors.
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -219,6 +220,9 @@ public final class CocoJsonReader {
                 } else {
                     keptAnns.add(a);
                 }
+            }
+            if (skips.total() > 0) {
+                LOG.warn("{}: {}", source, skips);
             }
             return new CocoDataset(info, licenses, keptImages, keptAnns, keptCats, skips);
         }

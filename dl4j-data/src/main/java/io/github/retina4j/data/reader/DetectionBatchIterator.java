@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * skipped and counted in {@link #skipReport()}, per {@link BadInputPolicy}.
  */
 public final class DetectionBatchIterator implements Iterator<DetectionBatch>, AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DetectionBatchIterator.class);
     private final DetectionSampleLoader loader;
     private final ImageSampler sampler;
     private final int batchSize;
@@ -265,12 +266,15 @@ public final class DetectionBatchIterator implements Iterator<DetectionBatch>, A
         return samples.isEmpty() ? null : DetectionBatch.collate(samples, loader.config().sizeDivisor());
     }
 
-    /** Stops the prefetch threads. */
+    /** Stops the prefetch threads and logs the skip summary (SPEC §9: nothing disappears silently). */
     @Override
     public void close() {
         cancelPending();
         if (pool != null) {
             pool.shutdownNow();
+        }
+        if (skipReport().total() > 0) {
+            LOG.warn("detection loader {}", skipReport());
         }
     }
 }

@@ -14,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
@@ -369,12 +368,8 @@ public final class ShapesLtGenerator {
                 }
                 Path dir = files.images(split);
                 Files.createDirectories(dir);
-                for (ShapeScene s : scenes(split)) {
-                    Path png = dir.resolve(s.fileName());
-                    if (!ImageIO.write(render(s), "png", png.toFile())) {
-                        throw new IllegalStateException("no PNG writer available in javax.imageio");
-                    }
-                }
+                // Each file depends only on its scene, so writing them in parallel keeps the bytes identical.
+                scenes(split).parallelStream().forEach(sc -> writePng(sc, dir.resolve(sc.fileName())));
                 CocoJsonWriter.write(cocoDataset(split), files.coco(split));
                 CocoJsonWriter.write(lvisDataset(split), files.lvis(split));
             }
@@ -384,8 +379,18 @@ public final class ShapesLtGenerator {
         return files;
     }
 
+    private static void writePng(ShapeScene scene, Path png) {
+        try {
+            if (!ImageIO.write(render(scene), "png", png.toFile())) {
+                throw new IllegalStateException("no PNG writer available in javax.imageio");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + png, e);
+        }
+    }
+
     @Override
     public String toString() {
-        return "ShapesLtGenerator" + Arrays.asList(config);
+        return "ShapesLtGenerator[" + config + "]";
     }
 }

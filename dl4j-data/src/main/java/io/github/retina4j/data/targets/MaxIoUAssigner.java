@@ -129,20 +129,29 @@ public final class MaxIoUAssigner {
         for (int l = 0; l < layout.numLevels(); l++) {
             int sx = layout.strideX(l), sy = layout.strideY(l), fw = layout.width(l), fh = layout.height(l);
             int start = layout.levelStart(l);
+            // Envelope of the level's cell anchors: a location (x, y) can hold an overlapping anchor only if
+            // x·sx + min cx1 < bx2 and x·sx + max cx2 > bx1 (same in y). Visiting whole locations keeps the anchors of
+            // a row contiguous in memory; the ranges are widened by one cell and exact tests follow per pair.
+            double ex1 = Double.POSITIVE_INFINITY, ey1 = Double.POSITIVE_INFINITY;
+            double ex2 = Double.NEGATIVE_INFINITY, ey2 = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < k; c++) {
-                // Anchor (x, y, c) spans [x·sx + cx1, x·sx + cx2]; it can overlap only if x·sx + cx1 < bx2 and
-                // x·sx + cx2 > bx1. The ranges are widened by one cell; exact tests follow per pair.
-                double cx1 = layout.cellAnchor(l, c, 0), cy1 = layout.cellAnchor(l, c, 1);
-                double cx2 = layout.cellAnchor(l, c, 2), cy2 = layout.cellAnchor(l, c, 3);
-                int xlo = (int) Math.max(0, Math.floor((bx1 - cx2) / sx));
-                int xhi = (int) Math.min(fw - 1, Math.ceil((bx2 - cx1) / sx));
-                int ylo = (int) Math.max(0, Math.floor((by1 - cy2) / sy));
-                int yhi = (int) Math.min(fh - 1, Math.ceil((by2 - cy1) / sy));
-                for (int y = ylo; y <= yhi; y++) {
-                    int row = start + y * fw * k + c;
-                    for (int x = xlo; x <= xhi; x++) {
-                        visitor.visit(row + x * k);
-                    }
+                ex1 = Math.min(ex1, layout.cellAnchor(l, c, 0));
+                ey1 = Math.min(ey1, layout.cellAnchor(l, c, 1));
+                ex2 = Math.max(ex2, layout.cellAnchor(l, c, 2));
+                ey2 = Math.max(ey2, layout.cellAnchor(l, c, 3));
+            }
+            int xlo = (int) Math.max(0, Math.floor((bx1 - ex2) / sx));
+            int xhi = (int) Math.min(fw - 1, Math.ceil((bx2 - ex1) / sx));
+            int ylo = (int) Math.max(0, Math.floor((by1 - ey2) / sy));
+            int yhi = (int) Math.min(fh - 1, Math.ceil((by2 - ey1) / sy));
+            if (xlo > xhi) {
+                continue;
+            }
+            for (int y = ylo; y <= yhi; y++) {
+                int from = start + (y * fw + xlo) * k;
+                int to = start + (y * fw + xhi + 1) * k;
+                for (int a = from; a < to; a++) {
+                    visitor.visit(a);
                 }
             }
         }

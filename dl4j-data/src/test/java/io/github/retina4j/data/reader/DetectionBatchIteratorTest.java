@@ -144,6 +144,22 @@ class DetectionBatchIteratorTest {
     }
 
     @Test
+    void multiScaleDrawsOneOfTheScalesPerImage() {
+        TransformConfig multi = TransformConfig.evaluation().withScales(List.of(new ImageScale(100, 80), new ImageScale(200, 160)));
+        java.util.Set<Integer> shortEdges = new java.util.TreeSet<>();
+        try (DetectionBatchIterator it = DetectionBatchIterator.builder(train, files.trainImages()).transform(multi)
+                .batchSize(3).prefetchThreads(0).build()) {
+            it.forEachRemaining(b -> b.metas().forEach(m -> {
+                int lo = Math.min(m.validWidth(), m.validHeight());
+                int hi = Math.max(m.validWidth(), m.validHeight());
+                assertTrue((lo <= 80 && hi <= 100) || (lo <= 160 && hi <= 200 && (lo > 80 || hi > 100)), m.toString());
+                shortEdges.add(hi > 100 || lo > 80 ? 1 : 0);
+            }));
+        }
+        assertEquals(java.util.Set.of(0, 1), shortEdges);
+    }
+
+    @Test
     void deterministicRegardlessOfPrefetchThreads() {
         List<DetectionBatch> a = all(0);
         List<DetectionBatch> b = all(2);

@@ -117,31 +117,36 @@ public final class DetectionPostProcessor {
     private ImageDetections processImage(float[] s, float[] d, int c, int a, double[] anchors,
                                          int[] anchorsPerLevel, ImageMeta meta) {
         float thr = (float) config.scoreThreshold();
-        // 1. candidates (class·A + anchor) per level above the threshold, best topK of each level
-        int[] selected = new int[0];
+        // 1. candidates (class·A + anchor) per level above the threshold, best topK of each level: a bounded
+        //    min-heap during the scan (O(m log k) time, O(k) memory even when millions pass, e.g. LVIS 0.0001)
+        int topK = config.topKPerLevel();
+        int[] selected = new int[topK * anchorsPerLevel.length];
         int selectedCount = 0;
+        long[] heap = new long[topK];
         int levelStart = 0;
-        int[] buffer = new int[64];
         for (int levelCount : anchorsPerLevel) {
-            int m = 0;
+            int size = 0;
             for (int cls = 0; cls < c; cls++) {
                 int base = cls * a;
                 for (int j = levelStart; j < levelStart + levelCount; j++) {
-                    if (s[base + j] > thr) {
-                        if (m == buffer.length) {
-                            buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                    float v = s[base + j];
+                    if (v > thr) {
+                        long key = rankKey(v, base + j);
+                        if (size < topK) {
+                            heap[size] = key;
+                            siftUp(heap, size++);
+                        } else if (key > heap[0]) {
+                            heap[0] = key;
+                            siftDown(heap, size);
                         }
-                        buffer[m++] = base + j;
                     }
                 }
             }
-            int k = Math.min(m, config.topKPerLevel());
-            int[] best = topK(buffer, m, k, s);
-            if (selectedCount + k > selected.length) {
-                selected = Arrays.copyOf(selected, Math.max(selectedCount + k, selected.length * 2));
+            long[] best = Arrays.copyOf(heap, size);
+            Arrays.sort(best);
+            for (int i = size - 1; i >= 0; i--) {
+                selected[selectedCount++] = indexOf(best[i]);
             }
-            System.arraycopy(best, 0, selected, selectedCount, k);
-            selectedCount += k;
             levelStart += levelCount;
         }
         // 2. decode and clip to the valid network-input area
@@ -200,23 +205,48 @@ public final class DetectionPostProcessor {
     }
 
     /**
-     * The {@code k} entries of {@code idx[0..m)} with the highest {@code s[idx]}, by decreasing score
-     * (ties: lower index first). Selection by a bounded sort: m log m on the candidates only.
+     * Orders candidates: higher score first, then lower flat index (as a stable sort would). Sigmoid scores
+     * are in [0, 1], where float bit patterns order like the values.
      */
-    static int[] topK(int[] idx, int m, int k, float[] s) {
-        long[] keys = new long[m];
-        for (int i = 0; i < m; i++) {
-            // scores are sigmoid outputs in [0, 1]: their float bits order like the values, so
-            // (~bits, index) sorts by decreasing score, then increasing index
-            long bits = Float.floatToIntBits(s[idx[i]]) & 0xffffffffL;
-            keys[i] = ((0xffffffffL - bits) << 32) | (idx[i] & 0xffffffffL);
+    static long rankKey(float score, int flatIndex) {
+        return ((long) Float.floatToIntBits(score) << 32) | (0xffffffffL - flatIndex);
+    }
+
+    static int indexOf(long key) {
+        return (int) (0xffffffffL - (key & 0xffffffffL));
+    }
+
+    private static void siftUp(long[] h, int i) {
+        long v = h[i];
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            if (h[parent] <= v) {
+                break;
+            }
+            h[i] = h[parent];
+            i = parent;
         }
-        Arrays.sort(keys);
-        int[] out = new int[k];
-        for (int i = 0; i < k; i++) {
-            out[i] = (int) keys[i];
+        h[i] = v;
+    }
+
+    private static void siftDown(long[] h, int size) {
+        long v = h[0];
+        int i = 0;
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= size) {
+                break;
+            }
+            if (child + 1 < size && h[child + 1] < h[child]) {
+                child++;
+            }
+            if (h[child] >= v) {
+                break;
+            }
+            h[i] = h[child];
+            i = child;
         }
-        return out;
+        h[i] = v;
     }
 
     private void checkShapes(INDArray logits, INDArray deltas, INDArray anchors, int[] perLevel, List<ImageMeta> metas) {

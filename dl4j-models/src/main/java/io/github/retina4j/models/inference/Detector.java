@@ -2,6 +2,7 @@ package io.github.retina4j.models.inference;
 
 import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.data.anchors.AnchorGenerator;
+import io.github.retina4j.data.reader.DetectionBatch;
 import io.github.retina4j.models.io.ModelFile;
 import io.github.retina4j.models.io.ModelMetadata;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -142,6 +143,14 @@ public final class Detector implements AutoCloseable {
             metas.add(DetectionPostProcessor.identityMeta(i, (int) input.size(3), (int) input.size(2)));
         }
         return detect(input, metas);
+    }
+
+    /**
+     * Detects on a batch of the data pipeline (e.g. an evaluation iterator built with
+     * {@code metadata().preprocessing().toTransformConfig()}); boxes in original image pixels.
+     */
+    public List<ImageDetections> detect(DetectionBatch batch) {
+        return detect(batch.images(), batch.metas());
     }
 
     /** Detects on a preprocessed batch, mapping boxes back with the given per-image metadata. */

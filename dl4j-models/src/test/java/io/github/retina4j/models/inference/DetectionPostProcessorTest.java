@@ -113,6 +113,32 @@ class DetectionPostProcessorTest {
     }
 
     @Test
+    void topKTiesKeepTheLowestClassMajorIndex() {
+        // every pair has the same score: level 0 keeps class 0's anchors 0 and 1, level 1 class 0's anchors 4 and 5
+        INDArray logits = Nd4j.valueArrayOf(new long[] {1, C, A}, logit(0.5), DataType.FLOAT);
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        List<Detection> dets = run(PostProcessConfig.coco().withTopKPerLevel(2).withNmsIouThreshold(1.0), logits, deltas, IDENTITY);
+        assertEquals(4, dets.size());
+        for (Detection d : dets) {
+            assertEquals(0, d.classIndex());
+        }
+        assertArrayEquals(new double[] {0, 10, 0, 40}, dets.stream().mapToDouble(Detection::x1).toArray(), 1e-6);
+    }
+
+    @Test
+    void rankKeysOrderByScoreThenIndex() {
+        Random rnd = new Random(5);
+        for (int t = 0; t < 1000; t++) {
+            float s1 = rnd.nextInt(4) / 4f, s2 = rnd.nextInt(4) / 4f;
+            int i1 = rnd.nextInt(1 << 30), i2 = rnd.nextInt(1 << 30);
+            long k1 = DetectionPostProcessor.rankKey(s1, i1), k2 = DetectionPostProcessor.rankKey(s2, i2);
+            boolean better = s1 > s2 || (s1 == s2 && i1 < i2);
+            assertEquals(better, k1 > k2, s1 + "/" + i1 + " vs " + s2 + "/" + i2);
+            assertEquals(i1, DetectionPostProcessor.indexOf(k1));
+        }
+    }
+
+    @Test
     void nmsIsClassWiseAndMaxDetectionsIsHonoured() {
         INDArray logits = background(1);
         INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);

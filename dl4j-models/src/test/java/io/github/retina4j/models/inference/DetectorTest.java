@@ -165,6 +165,11 @@ class DetectorTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.detect(Nd4j.zeros(1, 3, 64, 50)));
             assertTrue(e.getMessage().contains("multiples of the size divisor 32"), e.getMessage());
             assertEquals(2, d.detect(Nd4j.zeros(2, 3, 64, 96)).size());
+            // a data-pipeline batch: same result as the preprocessed tensor with its metas
+            ImagePreprocessor.Batch b = new ImagePreprocessor(d.metadata().preprocessing()).preprocess(picture(9, 80, 64));
+            var batch = new io.github.retina4j.data.reader.DetectionBatch(b.images(), List.of(new float[0]), List.of(new int[0]),
+                    List.of(new float[0]), b.metas());
+            assertEquals(d.detect(b.images(), b.metas()), d.detect(batch));
         }
     }
 

@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * DL4J's stock {@code LossBinaryXENT} (sigmoid activation) on the same arrays, and SPEC §8's
  * "3 passes over memory" (three in-place {@code addi} over arrays of that size).
  *
- * <p>Run: {@code java -cp <classpath> io.github.retina4j.examples.bench.LossBenchmark [forks warmups iterations]}
+ * <p>Run: {@code java -cp <classpath> io.github.retina4j.examples.bench.LossBenchmark [forks warmups iterations [regex]]}
  * (prints the JMH table, then the ratios).
  */
 @State(Scope.Benchmark)
@@ -124,7 +124,8 @@ public class LossBenchmark {
         int forks = args.length > 0 ? Integer.parseInt(args[0]) : 1;
         int warmups = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-        Options opt = new OptionsBuilder().include(LossBenchmark.class.getName() + "\\.")
+        String only = args.length > 3 ? args[3] : "";
+        Options opt = new OptionsBuilder().include(LossBenchmark.class.getName() + "\\." + only)
                 .forks(forks).warmupIterations(warmups).measurementIterations(iterations)
                 .jvmArgsAppend("-Xmx4g", "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=12G")
                 .build();
@@ -134,11 +135,11 @@ public class LossBenchmark {
             String name = rr.getParams().getBenchmark();
             ms.put(name.substring(name.lastIndexOf('.') + 1), rr.getPrimaryResult().getScore());
         }
-        double xent = ms.get("binaryXent");
-        double mem = ms.get("threeMemoryPasses");
+        double xent = ms.getOrDefault("binaryXent", Double.NaN);
+        double mem = ms.getOrDefault("threeMemoryPasses", Double.NaN);
         System.out.printf("%nLoss forward+backward on [%d, %d] float32 (= [%d, %d, %d] via RnnLossLayer), ms/op:%n",
                 (long) IMAGES * ANCHORS, CLASSES, IMAGES, CLASSES, ANCHORS);
-        for (String k : new String[]{"focal", "equalizedFocal", "binaryXent", "threeMemoryPasses"}) {
+        for (String k : ms.keySet()) {
             System.out.printf("  %-18s %9.1f ms   %6.2f x LossBinaryXENT   %6.2f x 3 memory passes%n",
                     k, ms.get(k), ms.get(k) / xent, ms.get(k) / mem);
         }

@@ -54,7 +54,8 @@ import java.util.Map;
  *
  * <p>Sizes are padded inputs: 512×512, 800×1344 (800×1333 padded to the divisor 32) for RetinaNet; Libra's
  * balanced feature pyramid needs a divisor of 128, so its large size is 896×1408. Not a test: run with
- * {@code java ... ModelBenchmark [warmup=1] [iterations=3] [sizes=512x512,800x1344]}.
+ * {@code java ... ModelBenchmark [warmup=1] [iterations=3] [sizes=512x512,800x1344] [torch|notorch]
+ * [models=retinanet,libra]}.
  *
  * <p>The training FLOPs are counted as 3× the forward FLOPs (backward ≈ 2× forward), the usual
  * convention; frozen layers skip their weight gradients in both libraries, so this slightly overstates
@@ -74,11 +75,12 @@ public final class ModelBenchmark {
         int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         String sizesArg = args.length > 2 ? args[2] : "512x512,800x1344";
         boolean skipTorch = args.length > 3 && args[3].equals("notorch");
+        String[] models = args.length > 4 ? args[4].split(",") : new String[] {"retinanet", "libra"};
         int threads = Runtime.getRuntime().availableProcessors();
         System.out.printf(Locale.ROOT, "ModelBenchmark: %d threads, warmup %d, %d timed iterations (median), load average %s%n",
                 threads, warmup, iterations, loadAverage());
         List<String> rows = new ArrayList<>();
-        for (String model : new String[] {"retinanet", "libra"}) {
+        for (String model : models) {
             for (String s : sizesArg.split(",")) {
                 int h = Integer.parseInt(s.split("x")[0]);
                 int w = Integer.parseInt(s.split("x")[1]);

@@ -1,0 +1,88 @@
+package io.github.retina4j.losses;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static io.github.retina4j.losses.TestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The fused single-pass kernel (used by computeScore/computeGradient) equals the op-by-op ND4J path. */
+class FusedFocalKernelTest {
+
+    @BeforeAll
+    static void setUp() {
+        init();
+    }
+
+    private static INDArray[] masks(int n, int c, int a) {
+        return new INDArray[]{null, maskColumn(randomMask(3, n, a)), to2d(randomMask(4, n, c, a))};
+    }
+
+    @Test
+    void focalFusedEqualsOpByOpForAllMaskShapesAndTypes() {
+        int n = 3, c = 7, a = 50;
+        INDArray x = to2d(Nd4j.randn(DataType.DOUBLE, n, c, a).muli(6)).addi(-1);
+        x.putScalar(0, 0, 100);
+        x.putScalar(1, 1, -100);
+        x.putScalar(2, 2, 40);
+        x = x.castTo(DataType.FLOAT).castTo(DataType.DOUBLE);    // float-representable: both types see the same values
+        INDArray y = to2d(randomOneHot(n, c, a, 5));
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            // the fused kernel evaluates every element in double, so in float it is compared with the
+            // double op-by-op result (float rounding of the stored values only)
+            double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
+            for (INDArray mask : masks(n, c, a)) {
+                for (SigmoidFocalLoss l : new SigmoidFocalLoss[]{new SigmoidFocalLoss(), new SigmoidFocalLoss(0.6, 0.0),
+                        new SigmoidFocalLoss(0.25, 1.5)}) {
+                    INDArray xd = x.castTo(dt);
+                    INDArray yd = y.castTo(dt);
+                    INDArray md = mask == null ? null : mask.castTo(dt);
+                    String what = l.name() + " " + dt + " mask " + (mask == null ? "none" : java.util.Arrays.toString(mask.shape()));
+                    AbstractDenseLoss.Terms t = l.compute(y, x, mask, true, false);
+                    assertClose(t.loss.sumNumber().doubleValue(), l.computeScore(yd, xd, new ActivationIdentity(), md, false), tol, what);
+                    INDArray g = l.computeGradient(yd, xd, new ActivationIdentity(), md);
+                    assertEquals(dt, g.dataType());
+                    assertArrayClose(t.grad, g, tol, what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void eflFusedEqualsOpByOpIncludingStateUpdates() {
+        int n = 2, c = 5, a = 40;
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
+            EqualizedFocalLoss fused = new EqualizedFocalLoss(c);
+            EqualizedFocalLoss ops = new EqualizedFocalLoss(c);
+            for (int step = 0; step < 3; step++) {
+                // float inputs exactly representable in both types; reference = double op-by-op path
+                INDArray x = to2d(Nd4j.randn(DataType.DOUBLE, n, c, a).muli(3)).castTo(dt).castTo(DataType.DOUBLE);
+                INDArray y = to2d(randomOneHot(n, c, a, 10 + step));
+                INDArray mask = masks(n, c, a)[1 + step % 2];
+                AbstractDenseLoss.Terms t = ops.compute(y, x, mask, true, true);
+                ops.afterTrainingGradient(y, t.grad, mask);
+                INDArray g = fused.computeGradient(y.castTo(dt), x.castTo(dt), new ActivationIdentity(), mask.castTo(dt));
+                assertArrayClose(t.grad, g, tol, dt + " step " + step + " grad");
+                assertArrayClose(Nd4j.createFromArray(ops.getPosGrad()), Nd4j.createFromArray(fused.getPosGrad()), tol, "posGrad");
+                assertArrayClose(Nd4j.createFromArray(ops.getNegGrad()), Nd4j.createFromArray(fused.getNegGrad()), tol, "negGrad");
+                assertArrayClose(Nd4j.createFromArray(ops.getPosNeg()), Nd4j.createFromArray(fused.getPosNeg()), tol, "posNeg");
+            }
+        }
+    }
+
+    @Test
+    void appliesOnlyToFloatingTypesWithMatchingLabels() {
+        assertTrue(FusedFocalKernel.applicable(Nd4j.zeros(DataType.FLOAT, 2, 2), Nd4j.zeros(DataType.FLOAT, 2, 2)));
+        assertFalse(FusedFocalKernel.applicable(Nd4j.zeros(DataType.DOUBLE, 2, 2), Nd4j.zeros(DataType.FLOAT, 2, 2)));
+        assertFalse(FusedFocalKernel.applicable(Nd4j.zeros(DataType.HALF, 2, 2), Nd4j.zeros(DataType.HALF, 2, 2)));
+        // mixed types fall back to the op-by-op path and still work
+        double s = new SigmoidFocalLoss().computeScore(Nd4j.zeros(DataType.DOUBLE, 2, 2), Nd4j.ones(DataType.FLOAT, 2, 2),
+                new ActivationIdentity(), null, false);
+        assertTrue(s > 0);
+    }
+}
