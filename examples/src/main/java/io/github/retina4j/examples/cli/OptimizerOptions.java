@@ -13,7 +13,11 @@ public final class OptimizerOptions {
     /** mmdet RetinaNet: {@code weight_decay=0.0001}. */
     public static final double MMDET_WEIGHT_DECAY = 1e-4;
 
-    @Option(names = "--lr", description = "Base learning rate (default: 0.01 × batch/16, mmdet's linear scaling rule).")
+    @Option(names = "--optimizer", defaultValue = "auto",
+            description = "sgd (mmdetection: momentum 0.9) | adam | auto = adam for the small from-scratch backbone, sgd for ResNets (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--lr", description = "Base learning rate (default: sgd 0.01 × batch/16, mmdet's linear scaling rule; adam 1e-3).")
     Double lr;
 
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
@@ -38,11 +42,27 @@ public final class OptimizerOptions {
     @Option(names = "--grad-clip", defaultValue = "35", description = "Global L2 gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
     double gradClip = GlobalGradientNormClipping.MMDET_MAX_NORM;
 
-    public double learningRate(int batchSize) {
-        return lr != null ? Inputs.positive(lr, "--lr") : MMDET_LR_PER_16_IMAGES * batchSize / 16.0;
+    /** Adam step for the small backbone (the models module's small preset). */
+    public static final double ADAM_LR = 1e-3;
+
+    /** "sgd" or "adam" once "auto" is resolved for the backbone. */
+    public String resolvedOptimizer(String backbone) {
+        String o = optimizer.toLowerCase(java.util.Locale.ROOT);
+        return switch (o) {
+            case "sgd", "adam" -> o;
+            case "auto" -> "small".equals(backbone) ? "adam" : "sgd";
+            default -> throw new IllegalArgumentException("--optimizer must be sgd, adam or auto, got '" + optimizer + "'");
+        };
     }
 
-    public WarmupStepSchedule schedule(int batchSize, int iterations) {
+    public double learningRate(int batchSize, String optimizerName) {
+        if (lr != null) {
+            return Inputs.positive(lr, "--lr");
+        }
+        return "adam".equals(optimizerName) ? ADAM_LR : MMDET_LR_PER_16_IMAGES * batchSize / 16.0;
+    }
+
+    public WarmupStepSchedule schedule(int batchSize, int iterations, String optimizerName) {
         int warmup = warmupIterations != null ? warmupIterations : Math.min(WarmupStepSchedule.MMDET_WARMUP_ITERATIONS, iterations / 5);
         if (warmup < 0) {
             throw new IllegalArgumentException("--warmup-iters must be >= 0, got " + warmup);
@@ -50,11 +70,14 @@ public final class OptimizerOptions {
         // mmdet 1x: 12 epochs, steps after epochs 8 and 11
         int[] s = steps != null ? steps
                 : java.util.stream.IntStream.of(iterations * 8 / 12, iterations * 11 / 12).filter(v -> v > 0).toArray();
-        return new WarmupStepSchedule(learningRate(batchSize), warmup, warmupRatio, s, gamma);
+        return new WarmupStepSchedule(learningRate(batchSize, optimizerName), warmup, warmupRatio, s, gamma);
     }
 
-    public MomentumSgd updater(int batchSize, int iterations) {
-        return new MomentumSgd(schedule(batchSize, iterations), momentum);
+    /** The updater with the warm-up/step schedule: {@link MomentumSgd} or Adam. */
+    public org.nd4j.linalg.learning.config.IUpdater updater(int batchSize, int iterations, String backbone) {
+        String o = resolvedOptimizer(backbone);
+        WarmupStepSchedule schedule = schedule(batchSize, iterations, o);
+        return "adam".equals(o) ? new org.nd4j.linalg.learning.config.Adam(schedule) : new MomentumSgd(schedule, momentum);
     }
 
     public double weightDecay() {

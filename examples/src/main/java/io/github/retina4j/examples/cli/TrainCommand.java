@@ -105,12 +105,13 @@ public final class TrainCommand implements Callable<Integer> {
         if (train.categories().isEmpty()) {
             throw new IllegalArgumentException(annotations + ": the dataset has no categories");
         }
-        RetinaNetConfig config = DetectorSetup.config(choice, train, optimizer.updater(batchSize, iterations),
+        RetinaNetConfig config = DetectorSetup.config(choice, train, optimizer.updater(batchSize, iterations, choice.backbone()),
                 optimizer.weightDecay(), seed);
         ModelMetadata metadata = DetectorSetup.metadata(train, config, imageSize, imageSize);
         PrintWriter console = spec.commandLine().getOut();
-        console.printf("training %s (%s backbone, %s + %s) on %s: %d images, %d classes, %d iterations of %d images%n",
-                choice.model(), choice.backbone(), choice.clsLoss(), choice.boxLoss(), annotations,
+        console.printf("training %s (%s backbone, %s + %s, %s) on %s: %d images, %d classes, %d iterations of %d images%n",
+                choice.model(), choice.backbone(), choice.clsLoss(), choice.boxLoss(),
+                optimizer.resolvedOptimizer(choice.backbone()), annotations,
                 train.images().size(), train.categories().size(), iterations, batchSize);
         console.flush();
         TrainerConfig tc = new TrainerConfig(out, iterations, checkpointEvery, 2, 20, !noProgress, optimizer.gradClip(),
