@@ -88,6 +88,16 @@ public final class RetinaNet {
     /** Adam step of {@link #small(int)}. */
     public static final double SMALL_LEARNING_RATE = 1e-3;
 
+    /**
+     * DL4J workspaces are off for detector graphs. With {@code ENABLED}, DL4J 1.0.0-M2.1 reuses workspace memory
+     * still referenced by the SameDiff vertices (shared heads, non-local block) once the activations outgrow the
+     * first iteration's workspace: measured on the small RetinaNet at 256x256, batch 8, the second {@code fit}
+     * crashed the JVM (SIGSEGV in libnd4jcpu's RELU) or, where it survived, produced Inf gradients and a loss
+     * that diverged to 1e17 and differed between runs with the same seed. {@code NONE} trains deterministically.
+     * Guarded by {@code RetinaNetTest#trainingIsDeterministicWithoutWorkspaces}.
+     */
+    public static final WorkspaceMode WORKSPACE_MODE = WorkspaceMode.NONE;
+
     /** The DL4J configuration for {@code c}. */
     public static ComputationGraphConfiguration configuration(RetinaNetConfig c) {
         OneDnnSupport.enable();
@@ -98,8 +108,8 @@ public final class RetinaNet {
                 .miniBatch(false)
                 .dataType(c.dataType())
                 .updater(c.updater())
-                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
-                .inferenceWorkspaceMode(WorkspaceMode.ENABLED);
+                .trainingWorkspaceMode(WORKSPACE_MODE)
+                .inferenceWorkspaceMode(WORKSPACE_MODE);
         if (c.weightDecay() > 0) {
             nn.weightDecay(c.weightDecay()).weightDecayBias(c.weightDecay());
         }

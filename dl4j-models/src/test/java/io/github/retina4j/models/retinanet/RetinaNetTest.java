@@ -9,7 +9,10 @@ import io.github.retina4j.models.heads.HeadConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossL1;
 
@@ -91,5 +94,45 @@ class RetinaNetTest {
         assertEquals(4L * (256 * 256 + 256), bfp);
         assertEquals(33_792_599L + bfp, RetinaNet.trainableParams(libra));
         assertEquals(bfp, libra.params().length() - g.params().length());
+    }
+
+    /**
+     * Guards {@link RetinaNet#WORKSPACE_MODE}: with DL4J workspaces on, M2.1's SameDiff vertices read freed
+     * workspace memory once activations grow (SIGSEGV or Inf gradients and runs that differ under one seed).
+     * Two identical graphs trained on growing input sizes must end bit-identical and finite.
+     */
+    @Test
+    void trainingIsDeterministicWithoutWorkspaces() {
+        // the CPU preset actually trained by the demo (focal + smooth L1, Adam), with weight decay
+        RetinaNetConfig config = RetinaNet.small(3).weightDecay(1e-4).build();
+        ComputationGraph a = RetinaNet.build(config);
+        ComputationGraph b = RetinaNet.build(config);
+        assertEquals(a.params(), b.params());
+        for (int size : new int[]{64, 96, 160}) {
+            MultiDataSet mds = randomBatch(a, 4, size, size * 7L);
+            a.fit(mds);
+            b.fit(mds);
+        }
+        assertTrue(Double.isFinite(a.params().norm2Number().doubleValue()), "parameters must stay finite");
+        assertEquals(a.params(), b.params(), "same config + same batches must give identical parameters");
+        assertEquals(WorkspaceMode.NONE, a.getConfiguration().getTrainingWorkspaceMode());
+        assertEquals(WorkspaceMode.NONE, a.getConfiguration().getInferenceWorkspaceMode());
+    }
+
+    private static MultiDataSet randomBatch(ComputationGraph g, int n, int size, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray x = Nd4j.randn(DataType.FLOAT, n, 3, size, size);
+        int numClasses = (int) g.output(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)))[0].size(1);
+        long anchors = g.output(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)))[0].size(2);
+        INDArray cls = Nd4j.zeros(DataType.FLOAT, n, numClasses, anchors);
+        INDArray boxMask = Nd4j.zeros(DataType.FLOAT, n, anchors);
+        for (int i = 0; i < n; i++) {
+            long anchor = (i * 37L + 11) % anchors;
+            cls.putScalar(new long[]{i, i % numClasses, anchor}, 1);
+            boxMask.putScalar(i, anchor, 1);
+        }
+        INDArray box = Nd4j.rand(DataType.FLOAT, n, 4, anchors).subi(0.5);
+        return new MultiDataSet(new INDArray[]{x}, new INDArray[]{cls, box}, null,
+                new INDArray[]{Nd4j.ones(DataType.FLOAT, n, anchors), boxMask});
     }
 }
