@@ -28,7 +28,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Reduced mode: small split and few iterations (a smoke test, not a trained model).")
     boolean quick;
 
-    @Option(names = "--iterations", description = "Training iterations (default: 400; 12 with --quick).")
+    @Option(names = "--iterations", description = "Training iterations (default: 800; 12 with --quick).")
     Integer iterations;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the data and the run (default: ${DEFAULT-VALUE}).")

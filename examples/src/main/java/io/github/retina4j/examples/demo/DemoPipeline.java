@@ -54,7 +54,7 @@ public final class DemoPipeline {
     }
 
     /** Demo geometry and schedule, tuned for 2 CPU cores and ~10 minutes. */
-    static final int FULL_ITERATIONS = 400;
+    static final int FULL_ITERATIONS = 800;
     static final int QUICK_ITERATIONS = 12;
     static final int BATCH_SIZE = 8;
     /** Images are resized so that the long side is at most this (shapes-lt images are 128–256 px). */
