@@ -4,6 +4,7 @@ import io.github.retina4j.models.backbone.BackboneConfig;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.ScaleVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Upsampling2D;
@@ -58,7 +59,11 @@ public final class FeaturePyramid {
         int p6InCh = cfg.p6Source() == FpnConfig.P6Source.C5 ? c.channels()[2] : ch;
         p[3] = PREFIX + "extra_blocks.p6";
         g.addLayer(p[3], conv(p6InCh, ch, 3, 2, 1), p6In);
-        g.addLayer(PREFIX + "extra_blocks.p7.relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), p[3]);
+        // P6 is itself an output level, so ReLU must not touch it: with workspaces off (RetinaNet.WORKSPACE_MODE)
+        // DL4J's ActivationLayer applies its activation in place on its input at inference. ScaleVertex(1) copies.
+        g.addVertex(PREFIX + "extra_blocks.p7.copy", new ScaleVertex(1.0), p[3]);
+        g.addLayer(PREFIX + "extra_blocks.p7.relu", new ActivationLayer.Builder().activation(Activation.RELU).build(),
+                PREFIX + "extra_blocks.p7.copy");
         p[4] = PREFIX + "extra_blocks.p7";
         g.addLayer(p[4], conv(ch, ch, 3, 2, 1), PREFIX + "extra_blocks.p7.relu");
         return p;
