@@ -29,6 +29,8 @@ public final class GlobalGradientNormClipping extends BaseTrainingListener {
     private final double maxNorm;
     private double lastNorm = Double.NaN;
 
+    private int skippedSteps;
+
     public GlobalGradientNormClipping(double maxNorm) {
         if (!(maxNorm > 0)) {
             throw new IllegalArgumentException("max gradient norm must be > 0, got " + maxNorm);
@@ -39,6 +41,11 @@ public final class GlobalGradientNormClipping extends BaseTrainingListener {
     /** The global norm of the last gradient before clipping (NaN before the first step). */
     public double lastNorm() {
         return lastNorm;
+    }
+
+    /** Steps whose gradient was non-finite and was zeroed instead of applied. */
+    public int skippedSteps() {
+        return skippedSteps;
     }
 
     @Override
@@ -62,7 +69,13 @@ public final class GlobalGradientNormClipping extends BaseTrainingListener {
         double norm = Math.sqrt(sq) / scale;
         lastNorm = norm;
         if (!Double.isFinite(norm)) {
-            return; // a NaN/Inf gradient is reported by the trainer's loss check, not hidden by clipping
+            // Skip the update, as PyTorch AMP's GradScaler does for non-finite gradients: zero the gradient so the
+            // parameters are not poisoned; the Trainer logs every skipped step and stops after too many in a row.
+            for (INDArray g : gradient.gradientForVariable().values()) {
+                g.assign(0);
+            }
+            skippedSteps++;
+            return;
         }
         double coef = maxNorm / (norm + EPS);
         if (coef < 1.0) {

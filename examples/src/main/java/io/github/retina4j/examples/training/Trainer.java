@@ -48,6 +48,8 @@ public final class Trainer {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Throughput is averaged over this many recent iterations. */
     private static final int THROUGHPUT_WINDOW = 10;
+    /** A run whose gradient stays non-finite this many steps in a row stops (one bad step is skipped, as AMP does). */
+    static final int MAX_CONSECUTIVE_SKIPPED_STEPS = 5;
 
     private ComputationGraph graph;
     private final MultiDataSetIterator data;
@@ -131,6 +133,7 @@ public final class Trainer {
         graph.setListeners(listeners);
 
         int iteration = state.iteration();
+        int consecutiveSkips = 0;
         int epoch = state.epoch();
         int batchInEpoch = state.batchInEpoch();
         double[] recentSeconds = new double[THROUGHPUT_WINDOW];
@@ -161,6 +164,16 @@ public final class Trainer {
                 batchInEpoch++;
                 if (!Double.isFinite(loss)) {
                     throw new NonFiniteLossException(iteration, loss, lastCheckpoint);
+                }
+                if (clipping != null && !Double.isFinite(clipping.lastNorm())) {
+                    consecutiveSkips++;
+                    LOG.warn(String.format("iteration %d: non-finite gradient (loss %.4f finite); update skipped "
+                            + "(%d skipped so far)", iteration, loss, clipping.skippedSteps()));
+                    if (consecutiveSkips > MAX_CONSECUTIVE_SKIPPED_STEPS) {
+                        throw new NonFiniteLossException(iteration, clipping.lastNorm(), lastCheckpoint);
+                    }
+                } else {
+                    consecutiveSkips = 0;
                 }
                 recentSeconds[iteration % THROUGHPUT_WINDOW] = seconds;
                 recentImages[iteration % THROUGHPUT_WINDOW] = images;
