@@ -1,5 +1,7 @@
 package io.github.retina4j.losses;
 
+import java.lang.ref.Reference;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -162,6 +164,17 @@ final class FusedFocalKernel {
             }
         }
         res.score = total * invZ;
+        // The parallel tasks read the arrays through NIO views of their native memory, which do not keep the
+        // INDArrays alive: without these fences a temporary (the contiguous copies, the cast mask) could be
+        // collected and its memory freed while the tasks still read it (seen as a SIGSEGV in this kernel and as
+        // sporadic non-finite gradients during the demo's training).
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(y);
+        Reference.reachabilityFence(m);
+        Reference.reachabilityFence(grad);
+        Reference.reachabilityFence(logits);
+        Reference.reachabilityFence(labels);
+        Reference.reachabilityFence(mask);
         return res;
     }
 
