@@ -138,7 +138,7 @@ public final class AdaptiveMaxPool implements SpatialResize {
         INDArray sum = null;
         for (int k = 0; k < offsets.length; k++) {
             INDArray part = offsets[k].transposeGather(grad.mul(offset.eq(k).castTo(grad.dataType())), axis);
-            sum = sum == null ? part.dup('c') : sum.addi(part);
+            sum = sum == null ? part : sum.addi(part);
         }
         return sum;
     }

@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *          min(floor(i · scale), in − 1)      otherwise, scale = (float) in / out, float32 arithmetic</pre>
  * (the float32 product matters: it can round across an integer where exact arithmetic would not).
  *
- * <p>Forward: a native gather along H then W (= R·x·Cᵀ with 0/1 selection matrices R, C). Backward: Rᵀ·g·C as
- * matrix products (repeated sources sum their gradients). Where every source index is {@code i / f} for integer
+ * <p>Forward: a native gather along H then W (= R·x·Cᵀ with 0/1 selection matrices R, C). Backward: Rᵀ·g·C, done
+ * as the transposed gathers of {@link AxisSelection} (repeated sources sum their gradients in output order, as
+ * torch's backward loop does). Where every source index is {@code i / f} for integer
  * factors (e.g. the 2× steps between P3, P4 and P5 when inputs are padded to 32), the native {@code upsampling2d}
  * op and its gradient give the identical result faster.
  */

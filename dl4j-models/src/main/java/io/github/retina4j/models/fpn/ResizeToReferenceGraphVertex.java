@@ -9,15 +9,19 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 
 /**
  * Runtime vertex of {@link ResizeToReferenceVertex}: {@code out = resize(inputs[0])} at the height and width of
  * {@code inputs[1]}. The output is allocated in DL4J's activation workspace and the input gradients in the
- * activation-gradient workspace, so the vertex works with workspaces on or off; nothing is kept between forward and
- * backward (the resize recomputes what its gradient needs from the stored inputs).
+ * activation-gradient workspace, so the vertex works with workspaces on or off; the resize's temporaries are
+ * allocated outside any workspace (with workspaces on they would otherwise overflow the working-memory workspaces,
+ * which DL4J sizes from the first iteration, and spill every step). Nothing is kept between forward and backward
+ * (the resize recomputes what its gradient needs from the stored inputs).
  */
 public class ResizeToReferenceGraphVertex extends BaseGraphVertex {
     private final SpatialResize resize;
@@ -47,7 +51,9 @@ public class ResizeToReferenceGraphVertex extends BaseGraphVertex {
         checkInputs(x, ref);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(),
                 new long[]{x.size(0), x.size(1), ref.size(2), ref.size(3)}, 'c');
-        resize.forward(x, out);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            resize.forward(x, out); // temporaries outside the workspaces, whose sizes DL4J learns from layers
+        }
         return out;
     }
 
@@ -58,7 +64,9 @@ public class ResizeToReferenceGraphVertex extends BaseGraphVertex {
         }
         INDArray x = inputs[0], ref = inputs[1];
         INDArray gradIn = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c');
-        resize.backward(x, epsilon, gradIn);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            resize.backward(x, epsilon, gradIn);
+        }
         // the reference only supplies a size
         INDArray gradRef = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, ref.dataType(), ref.shape(), 'c');
         return new Pair<>(null, new INDArray[]{gradIn, gradRef});

@@ -11,7 +11,7 @@ class AxisSelectionTest {
 
     @Test
     void gatherAndItsTransposeAlongBothAxes() {
-        int[] source = {0, 0, 2, 3, 3, 3, 1};
+        int[] source = {0, 0, 2, 3, 3, 3, 4}; // input 1 is read by no output: its gradient is 0
         AxisSelection s = new AxisSelection(source, 5);
         assertFalse(s.isIdentity());
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 5, 5);
@@ -51,5 +51,7 @@ class AxisSelectionTest {
         assertEquals(0, new AxisSelection(new int[]{0, 1, 1, 1}, 2).upsamplingFactor());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new AxisSelection(new int[]{0, 3}, 3));
         assertTrue(e.getMessage().contains("source[1] = 3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new AxisSelection(new int[]{0, 2, 1}, 3));
+        assertTrue(e.getMessage().contains("non-decreasing"), e.getMessage());
     }
 }
