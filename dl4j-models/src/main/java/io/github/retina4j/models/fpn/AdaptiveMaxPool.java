@@ -22,7 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * k-th position through the transposed gathers ({@link AxisSelection#transposeGather}).
  *
  * <p>Where in = f·out on both axes (the windows are the disjoint f×f blocks, e.g. P3 → P4 with inputs padded to
- * 32) the native {@code maxpool2d} op and its gradient give the identical result faster.
+ * 32) the native {@code maxpool2d} op and its gradient give the identical result faster (ties included: checked
+ * against torch on integer-valued inputs). Not reproduced: torch lets a NaN win its window; here NaN handling is
+ * whatever the element-wise maximum does (a network producing NaN is stopped by the trainer anyway).
  */
 public final class AdaptiveMaxPool implements SpatialResize {
     /** The only instance: the pooling has no settings. */
