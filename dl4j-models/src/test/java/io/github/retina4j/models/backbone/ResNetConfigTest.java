@@ -85,7 +85,7 @@ class ResNetConfigTest {
         for (org.deeplearning4j.nn.conf.graph.GraphVertex v : conf.getVertices().values()) {
             if (v instanceof LayerVertex lv) {
                 Layer l = lv.getLayerConf().getLayer();
-                if (l instanceof FrozenLayerWithBackprop) {
+                if (l instanceof FrozenLayerWithBackprop || l instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer) {
                     continue;
                 }
                 n += l instanceof BatchNormalization bn ? 2 * bn.getNOut() : l.initializer().numParams(l);
@@ -175,5 +175,36 @@ class ResNetConfigTest {
         before = step(all);
         assertTrue(changed(before, all, p + "conv1_W"), "stem conv learns with frozenStages = 0");
         assertTrue(changed(before, all, p + "bn1_gamma"), "stem BN learns with frozenStages = 0");
+    }
+
+    /**
+     * The frozen stem and layer1 are skipped by the backward pass (FrozenLayer vertices) without changing the
+     * gradients of the trainable stages: with the same weights, they equal those of a fully trainable backbone.
+     */
+    @Test
+    void frozenStagesAreSkippedInBackpropWithoutChangingTrainableGradients() {
+        ComputationGraph frozen = backbone(ResNetConfig.of(18), true);
+        ComputationGraph trainable = backbone(new ResNetConfig(18, true, 0), true);
+        assertEquals(frozen.numParams(), trainable.numParams());
+        trainable.setParams(frozen.params());
+        Nd4j.getRandom().setSeed(5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, TRAIN_SIZE, TRAIN_SIZE);
+        INDArray y = Nd4j.ones(DataType.FLOAT, 2, 1);
+        for (ComputationGraph g : new ComputationGraph[] {frozen, trainable}) {
+            g.setInputs(x);
+            g.setLabels(y);
+            g.computeGradientAndScore();
+        }
+        assertEquals(trainable.score(), frozen.score(), 1e-6, "same forward");
+        String p = ResNetConfig.PREFIX;
+        for (String key : new String[] {p + "layer2.0.conv1_W", p + "layer2.0.downsample.0_W", p + "layer4.1.conv2_W"}) {
+            INDArray a = frozen.gradient().getGradientFor(key);
+            INDArray b = trainable.gradient().getGradientFor(key);
+            assertTrue(b.amaxNumber().doubleValue() > 0, key + " has a gradient");
+            assertTrue(a.equalsWithEps(b, 1e-5 * b.amaxNumber().doubleValue()), key);
+        }
+        INDArray stem = frozen.gradient().getGradientFor(p + "conv1_W");
+        assertTrue(stem == null || stem.amaxNumber().doubleValue() == 0, "no gradient for the frozen stem");
+        assertTrue(trainable.gradient().getGradientFor(p + "conv1_W").amaxNumber().doubleValue() > 0);
     }
 }
