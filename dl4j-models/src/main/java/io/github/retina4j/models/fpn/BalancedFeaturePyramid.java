@@ -1,34 +1,29 @@
 package io.github.retina4j.models.fpn;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.conf.layers.Upsampling2D;
 
 /**
  * Balanced feature pyramid (Pang et al. 2019, "Libra R-CNN", §3.2), mmdetection's {@code BFP}:
  * <ol>
  *   <li>gather: every level is resized to the size of the refine level (P4 by default) — adaptive max pooling
- *       for larger maps, nearest interpolation for smaller ones;</li>
+ *       for finer levels, nearest interpolation for coarser ones;</li>
  *   <li>integrate: C = (1/L) Σ_l C_l;</li>
  *   <li>refine: embedded-Gaussian non-local block ({@link NonLocalBlockVertex});</li>
- *   <li>strengthen: the refined map is resized back to each level (inverse operations) and added as a residual.</li>
+ *   <li>strengthen: the refined map is resized back to each level (nearest for finer levels, adaptive max pooling
+ *       for coarser ones) and added as a residual.</li>
  * </ol>
  *
- * <p>Exact sizes: with inputs padded to a multiple of 128 ({@link #REQUIRED_SIZE_DIVISOR}), every level is an
- * exact power-of-two multiple of P4, so adaptive max pooling is a max pool with kernel = stride = ratio and
- * nearest interpolation is {@link Upsampling2D} by the ratio — both DL4J layers with oneDNN, both exactly
- * torch's {@code adaptive_max_pool2d} / {@code interpolate(mode='nearest')} at those sizes. Other sizes are
- * rejected by the builders (a SameDiff resize would be needed; not implemented).
+ * <p>Sizes: any. The resizes take their target size at run time from the level they resize to
+ * ({@link AdaptiveMaxPoolVertex}, {@link NearestResizeVertex}: torch's {@code F.adaptive_max_pool2d} /
+ * {@code F.interpolate(mode='nearest')} exactly, also at non-integer ratios such as P4 50×84 → P6 13×21 for an
+ * 800×1344 input), so Libra RetinaNet takes inputs padded to 32 like RetinaNet.
  *
  * <p>Vertex names: {@code neck.gather.<l>}, {@code neck.integrate}, {@code neck.refine} (the non-local block,
- * parameters {@code neck.refine_g_weight} …), {@code neck.scatter.<l>}, {@code neck.out.<l>} (= refined P3..P7).
+ * parameters {@code neck.refine_gW} …, see {@link NonLocalBlockVertex}), {@code neck.scatter.<l>}, {@code neck.out.<l>} (= refined P3..P7).
  */
 public final class BalancedFeaturePyramid {
     public static final String PREFIX = "neck.";
-    /** 2^(levels − 1) for P3..P7: every level is then an integer multiple of P7. */
-    public static final int REQUIRED_SIZE_DIVISOR = 128;
 
     private BalancedFeaturePyramid() {
     }
@@ -45,15 +40,11 @@ public final class BalancedFeaturePyramid {
         }
         String[] gathered = new String[levels.length];
         for (int l = 0; l < levels.length; l++) {
-            int factor = 1 << Math.abs(l - r);
-            if (l < r) {
-                gathered[l] = PREFIX + "gather." + l;
-                g.addLayer(gathered[l], maxPool(factor), levels[l]);
-            } else if (l > r) {
-                gathered[l] = PREFIX + "gather." + l;
-                g.addLayer(gathered[l], new Upsampling2D.Builder(factor).build(), levels[l]);
-            } else {
+            if (l == r) {
                 gathered[l] = levels[l];
+            } else {
+                gathered[l] = PREFIX + "gather." + l;
+                g.addVertex(gathered[l], l < r ? new AdaptiveMaxPoolVertex() : new NearestResizeVertex(), levels[l], levels[r]);
             }
         }
         String integrate = PREFIX + "integrate";
@@ -62,21 +53,15 @@ public final class BalancedFeaturePyramid {
         g.addVertex(refine, new NonLocalBlockVertex(channels, channels / cfg.reduction(), cfg.useScale()), integrate);
         String[] out = new String[levels.length];
         for (int l = 0; l < levels.length; l++) {
-            int factor = 1 << Math.abs(l - r);
             String residual = refine;
             if (l != r) {
                 residual = PREFIX + "scatter." + l;
-                g.addLayer(residual, l < r ? new Upsampling2D.Builder(factor).build() : maxPool(factor), refine);
+                g.addVertex(residual, l < r ? new NearestResizeVertex() : new AdaptiveMaxPoolVertex(), refine, levels[l]);
             }
             out[l] = PREFIX + "out." + l;
             g.addVertex(out[l], new ElementWiseVertex(ElementWiseVertex.Op.Add), residual, levels[l]);
         }
         return out;
-    }
-
-    private static SubsamplingLayer maxPool(int factor) {
-        return new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(factor, factor)
-                .stride(factor, factor).convolutionMode(ConvolutionMode.Truncate).build();
     }
 
     /** Number of parameters the BFP adds for {@code channels} channels (4 1×1 convs with bias). */

@@ -1,14 +1,14 @@
 package io.github.retina4j.models.retinanet;
 
 import io.github.retina4j.losses.BalancedL1Loss;
-import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
 import io.github.retina4j.models.fpn.BfpConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
  * Libra RetinaNet (Pang et al. 2019, "Libra R-CNN", mmdetection {@code libra_retinanet_r50_fpn_1x}): RetinaNet +
  * balanced feature pyramid after the FPN + balanced L1 loss (α 0.5, γ 1.5, β 1.0), gradient clipping at L2 norm
- * 35, inputs padded to a multiple of {@value BalancedFeaturePyramid#REQUIRED_SIZE_DIVISOR}. The graph is built by
+ * 35. Inputs are padded to a multiple of {@value RetinaNetConfig#MIN_SIZE_DIVISOR} as for RetinaNet (mmdetection's
+ * {@code size_divisor=32}): the balanced pyramid resizes to run-time level sizes. The graph is built by
  * {@link RetinaNet#build(RetinaNetConfig)}; this class only holds the Libra presets.
  */
 public final class LibraRetinaNet {
@@ -20,8 +20,7 @@ public final class LibraRetinaNet {
 
     /** Adds the Libra components to any RetinaNet preset. */
     public static RetinaNetConfig.Builder libra(RetinaNetConfig.Builder b) {
-        return b.balancedPyramid(BfpConfig.paper()).boxLoss(new BalancedL1Loss())
-                .sizeDivisor(BalancedFeaturePyramid.REQUIRED_SIZE_DIVISOR).gradientClipL2(GRAD_CLIP);
+        return b.balancedPyramid(BfpConfig.paper()).boxLoss(new BalancedL1Loss()).gradientClipL2(GRAD_CLIP);
     }
 
     /** Paper Libra RetinaNet on ResNet-50. */

@@ -3,7 +3,6 @@ package io.github.retina4j.models.retinanet;
 import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.models.backbone.BackboneConfig;
 import io.github.retina4j.models.backbone.ResNetConfig;
-import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
 import io.github.retina4j.models.fpn.BfpConfig;
 import io.github.retina4j.models.fpn.FpnConfig;
 import io.github.retina4j.models.heads.HeadConfig;
@@ -36,7 +35,8 @@ import java.util.Objects;
  *                         momentum SGD is {@link Nesterovs})
  * @param weightDecay      L2 weight decay (paper §4.1: 1e-4), applied to weights and biases as torch's SGD does
  * @param gradientClipL2   max global L2 norm of gradients per layer, 0 = none (mmdetection Libra: 35)
- * @param sizeDivisor      inputs must be padded to a multiple of it (32; 128 with the balanced pyramid)
+ * @param sizeDivisor      inputs must be padded to a multiple of it (a multiple of 32, with or without the balanced
+ *                         pyramid: its resizes take any level sizes)
  * @param dataType         network data type (FLOAT; DOUBLE for gradient checks)
  * @param seed             parameter initialisation seed
  */
@@ -44,7 +44,10 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
                               HeadConfig head, AnchorConfig anchors, ILossFunction classLoss, ILossFunction boxLoss, ILossFunction jointLoss,
                               IUpdater updater, double weightDecay, double gradientClipL2, int sizeDivisor,
                               DataType dataType, long seed) {
-    /** Stride of C5: inputs must be multiples of it for the exact 2× top-down path. */
+    /**
+     * Stride of C5: inputs must be multiples of it for the exact 2× top-down path. Also enough for the balanced
+     * feature pyramid, whose gather/scatter resizes handle any level sizes (P6/P7 of ⌈H/64⌉, ⌈H/128⌉).
+     */
     public static final int MIN_SIZE_DIVISOR = 32;
 
     public RetinaNetConfig {
@@ -71,11 +74,9 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
             throw new IllegalArgumentException("RetinaNetConfig: classLoss and boxLoss (or a jointLoss) must be set; got "
                     + "classLoss=" + classLoss + ", boxLoss=" + boxLoss);
         }
-        int required = balancedPyramid == null ? MIN_SIZE_DIVISOR : BalancedFeaturePyramid.REQUIRED_SIZE_DIVISOR;
-        if (sizeDivisor < required || sizeDivisor % required != 0) {
+        if (sizeDivisor < MIN_SIZE_DIVISOR || sizeDivisor % MIN_SIZE_DIVISOR != 0) {
             throw new IllegalArgumentException("RetinaNetConfig: sizeDivisor " + sizeDivisor + " must be a multiple of "
-                    + required + (balancedPyramid == null ? " (stride of C5)" : " (balanced feature pyramid: exact "
-                    + "resizes between P3 and P7)"));
+                    + MIN_SIZE_DIVISOR + " (stride of C5)");
         }
         if (weightDecay < 0 || gradientClipL2 < 0) {
             throw new IllegalArgumentException("RetinaNetConfig: weightDecay=" + weightDecay + " and gradientClipL2="

@@ -16,6 +16,8 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossL1;
 
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 class RetinaNetTest {
@@ -49,16 +51,43 @@ class RetinaNetTest {
         }
     }
 
+    /**
+     * Libra RetinaNet at sizes padded only to 32, where P6/P7 are not integer fractions of P4 (e.g. 96×160: P4 6×10,
+     * P6 2×3, P7 1×2; 800×1344: P4 50×84, P6 13×21, P7 7×11): the balanced pyramid's run-time resizes give the
+     * right shapes, and a training step gives finite gradients that reach the backbone.
+     */
     @Test
-    void libraOutputShapesAtMultiplesOf128() {
-        ComputationGraph g = RetinaNet.build(small(2).balancedPyramid(BfpConfig.paper())
-                .sizeDivisor(BalancedFeaturePyramid.REQUIRED_SIZE_DIVISOR).build());
-        for (int[] hw : new int[][]{{128, 128}, {128, 256}}) {
+    void libraRunsForwardAndBackwardAtSizesPaddedTo32() {
+        RetinaNetConfig config = small(2).balancedPyramid(BfpConfig.paper()).build();
+        assertEquals(RetinaNetConfig.MIN_SIZE_DIVISOR, config.sizeDivisor());
+        ComputationGraph g = RetinaNet.build(config);
+        for (int[] hw : new int[][]{{96, 160}, {160, 96}, {64, 224}, {800, 1344}}) {
             INDArray[] out = g.output(Nd4j.rand(1, 3, hw[0], hw[1]));
             long a = expectedAnchors(hw[0], hw[1], 9);
-            assertArrayEquals(new long[]{1, 2, a}, out[0].shape());
-            assertArrayEquals(new long[]{1, 4, a}, out[1].shape());
+            assertArrayEquals(new long[]{1, 2, a}, out[0].shape(), "class logits for " + hw[0] + "x" + hw[1]);
+            assertArrayEquals(new long[]{1, 4, a}, out[1].shape(), "box deltas for " + hw[0] + "x" + hw[1]);
         }
+        MultiDataSet mds = randomBatch(g, 2, 96, 160, 3);
+        g.setInputs(mds.getFeatures());
+        g.setLabels(mds.getLabels());
+        g.setLayerMaskArrays(null, mds.getLabelsMaskArrays());
+        g.computeGradientAndScore();
+        assertTrue(Double.isFinite(g.score()), "score " + g.score());
+        INDArray grad = g.gradient().gradient();
+        assertTrue(Double.isFinite(grad.norm2Number().doubleValue()), "gradient must be finite");
+        // the non-local output conv (zero at init, so θ/φ/g get none yet) and every FPN layer below the pyramid
+        assertTrue(g.gradient().getGradientFor("neck.refine_convOutW").amaxNumber().doubleValue() > 0);
+        long fpnParams = 0;
+        for (Map.Entry<String, INDArray> e : g.gradient().gradientForVariable().entrySet()) {
+            if (e.getKey().startsWith("backbone.fpn")) {
+                fpnParams++;
+                assertTrue(e.getValue().amaxNumber().doubleValue() > 0, e.getKey() + " gets no gradient");
+            }
+        }
+        assertTrue(fpnParams > 0, "no FPN parameters in " + g.gradient().gradientForVariable().keySet());
+        double before = g.score();
+        g.fit(mds);
+        assertTrue(Double.isFinite(g.score()) && before > 0);
     }
 
     @Test
@@ -70,9 +99,17 @@ class RetinaNetTest {
     }
 
     @Test
-    void libraNeedsSizeDivisor128() {
-        assertThrows(IllegalArgumentException.class,
-                () -> small(2).balancedPyramid(BfpConfig.paper()).sizeDivisor(32).build());
+    void sizeDivisorMustBeAMultipleOf32WithOrWithoutTheBalancedPyramid() {
+        for (BfpConfig bfp : new BfpConfig[]{null, BfpConfig.paper()}) {
+            assertEquals(32, small(2).balancedPyramid(bfp).build().sizeDivisor());
+            assertEquals(64, small(2).balancedPyramid(bfp).sizeDivisor(64).build().sizeDivisor());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> small(2).balancedPyramid(bfp).sizeDivisor(48).build());
+            assertTrue(e.getMessage().contains("sizeDivisor 48"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> small(2).balancedPyramid(bfp).sizeDivisor(16).build());
+        }
+        assertEquals(32, LibraRetinaNet.small(3).build().sizeDivisor());
+        assertEquals(32, LibraRetinaNet.defaults(80).build().sizeDivisor());
     }
 
     /**
@@ -89,7 +126,7 @@ class RetinaNetTest {
                 .head(HeadConfig.paper()).classLoss(new LossBinaryXENT()).boxLoss(new LossL1()).build();
         ComputationGraph g = RetinaNet.build(tv);
         assertEquals(33_792_599L, RetinaNet.trainableParams(g));
-        ComputationGraph libra = RetinaNet.build(tv.toBuilder().balancedPyramid(BfpConfig.paper()).sizeDivisor(128).build());
+        ComputationGraph libra = RetinaNet.build(tv.toBuilder().balancedPyramid(BfpConfig.paper()).build());
         long bfp = BalancedFeaturePyramid.numParams(256, BfpConfig.paper());
         assertEquals(4L * (256 * 256 + 256), bfp);
         assertEquals(33_792_599L + bfp, RetinaNet.trainableParams(libra));
@@ -120,8 +157,12 @@ class RetinaNetTest {
     }
 
     private static MultiDataSet randomBatch(ComputationGraph g, int n, int size, long seed) {
+        return randomBatch(g, n, size, size, seed);
+    }
+
+    private static MultiDataSet randomBatch(ComputationGraph g, int n, int height, int width, long seed) {
         Nd4j.getRandom().setSeed(seed);
-        INDArray x = Nd4j.randn(DataType.FLOAT, n, 3, size, size);
+        INDArray x = Nd4j.randn(DataType.FLOAT, n, 3, height, width);
         int numClasses = (int) g.output(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)))[0].size(1);
         long anchors = g.output(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)))[0].size(2);
         INDArray cls = Nd4j.zeros(DataType.FLOAT, n, numClasses, anchors);

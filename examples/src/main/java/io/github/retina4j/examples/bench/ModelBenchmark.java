@@ -8,7 +8,6 @@ import io.github.retina4j.losses.BalancedL1Loss;
 import io.github.retina4j.losses.L1Loss;
 import io.github.retina4j.losses.SigmoidFocalLoss;
 import io.github.retina4j.models.backbone.ResNetConfig;
-import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
 import io.github.retina4j.models.fpn.BfpConfig;
 import io.github.retina4j.models.fpn.FpnConfig;
 import io.github.retina4j.models.heads.HeadConfig;
@@ -52,8 +51,8 @@ import java.util.Map;
  * {@code retinanet_resnet50_fpn} (same layout: frozen BN, stem + layer1 frozen, P6 from P5, 80 classes)
  * measured in the same run with the same thread count.
  *
- * <p>Sizes are padded inputs: 512×512, 800×1344 (800×1333 padded to the divisor 32) for RetinaNet; Libra's
- * balanced feature pyramid needs a divisor of 128, so its large size is 896×1408. Not a test: run with
+ * <p>Sizes are padded inputs: 512×512, 800×1344 (800×1333 padded to the divisor 32), for RetinaNet and
+ * Libra RetinaNet alike (the balanced feature pyramid resizes to any level sizes). Not a test: run with
  * {@code java ... ModelBenchmark [warmup=1] [iterations=3] [sizes=512x512,800x1344] [torch|notorch]
  * [models=retinanet,libra]}.
  *
@@ -84,11 +83,6 @@ public final class ModelBenchmark {
             for (String s : sizesArg.split(",")) {
                 int h = Integer.parseInt(s.split("x")[0]);
                 int w = Integer.parseInt(s.split("x")[1]);
-                if (model.equals("libra")) {
-                    int d = BalancedFeaturePyramid.REQUIRED_SIZE_DIVISOR;
-                    h = (h + d - 1) / d * d;
-                    w = (w + d - 1) / d * d;
-                }
                 rows.add(run(model, h, w, warmup, iterations, threads, skipTorch));
                 System.out.println("ROW " + rows.get(rows.size() - 1));
             }
@@ -105,8 +99,7 @@ public final class ModelBenchmark {
                 .fpn(FpnConfig.torchvision()).head(HeadConfig.paper())
                 .classLoss(new SigmoidFocalLoss()).boxLoss(new L1Loss());
         if (model.equals("libra")) {
-            b.balancedPyramid(BfpConfig.paper()).sizeDivisor(BalancedFeaturePyramid.REQUIRED_SIZE_DIVISOR)
-                    .boxLoss(new BalancedL1Loss());
+            b.balancedPyramid(BfpConfig.paper()).boxLoss(new BalancedL1Loss());
         }
         return b.build();
     }

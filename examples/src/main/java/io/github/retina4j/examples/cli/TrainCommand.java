@@ -61,7 +61,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--rfs-threshold", defaultValue = "0.001", description = "Repeat factor threshold t (default: ${DEFAULT-VALUE}).")
     double rfsThreshold;
 
-    @Option(names = "--image-size", defaultValue = "128", description = "Network input size: longer side resized to this, padded to a multiple of 128 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--image-size", defaultValue = "128", description = "Network input size: longer side resized to this, padded to a multiple of 32 (default: ${DEFAULT-VALUE}).")
     int imageSize;
 
     @Option(names = "--batch-size", defaultValue = "8", description = "Images per iteration (default: ${DEFAULT-VALUE}).")

@@ -106,8 +106,8 @@ public final class DetectorSetup {
                             HeadConfig.DEFAULT_PRIOR, HeadConfig.DEFAULT_WEIGHT_STD));
         }
         if (c.libra()) {
-            // the balanced pyramid resizes every level to P4 and back: sizes must divide by 128
-            b.balancedPyramid(BfpConfig.paper()).sizeDivisor(128);
+            // the balanced pyramid resizes every level to P4 and back at any size: the divisor stays 32
+            b.balancedPyramid(BfpConfig.paper());
         }
         return b.build();
     }

@@ -1,0 +1,81 @@
+package io.github.retina4j.models.fpn;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static io.github.retina4j.models.fpn.TorchFixture.maxAbsDiff;
+import static io.github.retina4j.models.fpn.TorchFixture.tensor;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Parity with torch's {@code F.adaptive_max_pool2d(x, (h, w))} and its gradient (first maximum of each window in
+ * row-major order, also with many ties). Fixture {@code resize_ops.json}: generation described in
+ * {@link NearestResizeTest}.
+ */
+class AdaptiveMaxPoolTest {
+
+    @AfterEach
+    void restorePaths() {
+        AdaptiveMaxPool.disjointBlockPath = true;
+    }
+
+    @ParameterizedTest(name = "disjoint-block path {0}")
+    @ValueSource(booleans = {true, false})
+    void matchesTorchForwardAndGradient(boolean disjointBlockPath) {
+        AdaptiveMaxPool.disjointBlockPath = disjointBlockPath;
+        JsonNode cases = TorchFixture.load("resize_ops.json").get("cases");
+        assertTrue(cases.size() >= 14, "fixture has too few cases: " + cases.size());
+        for (JsonNode c : cases) {
+            String name = c.get("inH") + "x" + c.get("inW") + "->" + c.get("outH") + "x" + c.get("outW")
+                    + (c.get("ties").asBoolean() ? " (ties)" : "");
+            INDArray x = tensor(c.get("x"));
+            INDArray w = tensor(c.get("weight"));
+            INDArray out = Nd4j.create(DataType.DOUBLE, w.shape());
+            AdaptiveMaxPool.INSTANCE.forward(x, out);
+            assertEquals(0.0, maxAbsDiff(tensor(c.get("adaptiveMax")), out), 1e-12, "forward " + name);
+            INDArray grad = Nd4j.create(DataType.DOUBLE, x.shape());
+            AdaptiveMaxPool.INSTANCE.backward(x, w, grad);
+            assertEquals(0.0, maxAbsDiff(tensor(c.get("adaptiveMaxGrad")), grad), 1e-12, "gradient " + name);
+        }
+    }
+
+    @Test
+    void windowsCoverTheAxisAndOverlapByAtMostOne() {
+        for (int in = 1; in <= 40; in++) {
+            for (int out = 1; out <= 40; out++) {
+                assertEquals(0, AdaptiveMaxPool.windowStart(0, in, out));
+                assertEquals(in, AdaptiveMaxPool.windowEnd(out - 1, in, out));
+                for (int i = 0; i < out; i++) {
+                    int s = AdaptiveMaxPool.windowStart(i, in, out), e = AdaptiveMaxPool.windowEnd(i, in, out);
+                    assertTrue(s < e && e <= in, in + "->" + out + " window " + i);
+                    if (i > 0) {
+                        int prevEnd = AdaptiveMaxPool.windowEnd(i - 1, in, out);
+                        assertTrue(s <= prevEnd && s >= prevEnd - 1, in + "->" + out + " window " + i);
+                    }
+                }
+            }
+        }
+        // 50 → 13 (P4 → P6 at 800×1344): floor(i·50/13), ceil((i+1)·50/13)
+        assertEquals(3, AdaptiveMaxPool.windowStart(1, 50, 13));
+        assertEquals(8, AdaptiveMaxPool.windowEnd(1, 50, 13));
+    }
+
+    @Test
+    void gradientOfEachOutputGoesToExactlyOneInput() {
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 7, 9);
+        INDArray g = Nd4j.ones(DataType.DOUBLE, 2, 3, 3, 4);
+        INDArray gradIn = Nd4j.create(DataType.DOUBLE, x.shape());
+        AdaptiveMaxPool.INSTANCE.backward(x, g, gradIn);
+        assertEquals(2 * 3 * 3 * 4, gradIn.sumNumber().doubleValue(), 1e-12);
+        // and only to elements equal to some output
+        INDArray out = Nd4j.create(DataType.DOUBLE, 2, 3, 3, 4);
+        AdaptiveMaxPool.INSTANCE.forward(x, out);
+        assertEquals(out.sumNumber().doubleValue(), x.mul(gradIn).sumNumber().doubleValue(), 1e-12);
+    }
+}

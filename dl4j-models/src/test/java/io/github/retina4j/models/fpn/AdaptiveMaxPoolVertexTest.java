@@ -1,0 +1,84 @@
+package io.github.retina4j.models.fpn;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class AdaptiveMaxPoolVertexTest {
+    private static DataType oldType;
+
+    @BeforeAll
+    static void doublePrecision() {
+        oldType = Nd4j.dataType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    }
+
+    @AfterAll
+    static void restore() {
+        Nd4j.setDefaultDataTypes(oldType, oldType);
+    }
+
+    @Test
+    void gradientCheckAtAwkwardSizes() {
+        int[][] sizes = {{12, 20, 6, 10}, {6, 10, 2, 3}, {6, 10, 1, 2}, {7, 5, 3, 4}, {3, 5, 6, 10}};
+        for (int[] s : sizes) {
+            Nd4j.getRandom().setSeed(5 + s[0]);
+            assertTrue(ResizeVertexGraphs.gradientCheck(new AdaptiveMaxPoolVertex(), s[0], s[1], s[2], s[3]),
+                    "gradient check " + s[0] + "x" + s[1] + " -> " + s[2] + "x" + s[3]);
+        }
+    }
+
+    @Test
+    void outputIsTheAdaptiveMaxPoolAtTheReferenceSize() {
+        ComputationGraph g = ResizeVertexGraphs.graph(new AdaptiveMaxPoolVertex(), WorkspaceMode.NONE);
+        INDArray[][] d = ResizeVertexGraphs.data(2, 13, 21, 6, 10);
+        INDArray mixed = g.feedForward(d[0], false).get("mix");
+        INDArray out = g.outputSingle(d[0]);
+        INDArray expected = Nd4j.create(DataType.DOUBLE, 2, ResizeVertexGraphs.CHANNELS, 6, 10);
+        AdaptiveMaxPool.INSTANCE.forward(mixed, expected);
+        assertEquals(expected, out);
+    }
+
+    @Test
+    void jsonRoundTrip() {
+        ComputationGraphConfiguration conf = ResizeVertexGraphs.configuration(new AdaptiveMaxPoolVertex(), WorkspaceMode.NONE);
+        String json = conf.toJson();
+        assertTrue(json.contains(AdaptiveMaxPoolVertex.class.getName()), json);
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
+        GraphVertex v = back.getVertices().get("resize");
+        assertInstanceOf(AdaptiveMaxPoolVertex.class, v);
+        assertEquals(new AdaptiveMaxPoolVertex(), v);
+        assertNotEquals(new NearestResizeVertex(), v);
+        assertEquals(conf, back);
+        assertEquals(new AdaptiveMaxPoolVertex(), new AdaptiveMaxPoolVertex().clone());
+    }
+
+    /** Same outputs and gradients with DL4J workspaces on as off, over fits at changing sizes. */
+    @Test
+    void workspacesOnAndOffAgree() {
+        ComputationGraph off = ResizeVertexGraphs.graph(new AdaptiveMaxPoolVertex(), WorkspaceMode.NONE);
+        ComputationGraph on = ResizeVertexGraphs.graph(new AdaptiveMaxPoolVertex(), WorkspaceMode.ENABLED);
+        on.setParams(off.params().dup());
+        int[][] sizes = {{12, 20, 6, 10}, {13, 21, 6, 10}, {7, 9, 3, 5}, {12, 20, 6, 10}};
+        for (int[] s : sizes) {
+            INDArray[][] d = ResizeVertexGraphs.data(3, s[0], s[1], s[2], s[3]);
+            for (ComputationGraph g : new ComputationGraph[]{off, on}) {
+                g.setInputs(d[0]);
+                g.setLabels(d[1]);
+                g.computeGradientAndScore();
+            }
+            assertEquals(off.score(), on.score(), 1e-12);
+            assertEquals(off.gradient().gradient(), on.gradient().gradient());
+            assertEquals(off.outputSingle(d[0]), on.outputSingle(d[0]));
+        }
+    }
+}
