@@ -3,10 +3,6 @@ package io.github.retina4j.data.targets;
 import io.github.retina4j.data.anchors.AnchorGenerator;
 import io.github.retina4j.data.anchors.AnchorLayout;
 import io.github.retina4j.data.boxes.BoxCoder;
-import org.nd4j.linalg.api.buffer.DataBuffer;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +17,10 @@ import java.util.Random;
  * class mask {@code [N, A]} (1 = used by the classification loss: positive or background, and sampled when a sampler is
  * set), box mask {@code [N, A]} (1 = positive, and sampled). Thread-safe; a sampler draws from the {@link Random} given
  * to {@link #encode(List, int, int, Random)}, or from an internal generator seeded at construction.
+ *
+ * <p>For training loops, {@link #encodeInto(List, int, int, Random, TargetBuffers)} writes into reused
+ * {@link TargetBuffers} and clears only what the previous batch set: allocating a fresh {@code [N, C, A]} array per
+ * batch costs more than the assignment itself at COCO sizes ({@code TargetBenchmark}).
  */
 public final class TargetEncoder {
 
@@ -87,27 +87,46 @@ public final class TargetEncoder {
         }
     }
 
+    /** As {@link #encode(List, int, int)}, into reused {@code buffers}. */
+    public DenseTargets encodeInto(List<GroundTruth> batch, int paddedH, int paddedW, TargetBuffers buffers) {
+        if (sampler == null) {
+            return encodeInto(batch, paddedH, paddedW, null, buffers);
+        }
+        synchronized (internalRng) {
+            return encodeInto(batch, paddedH, paddedW, internalRng, buffers);
+        }
+    }
+
     /**
-     * Encodes a batch of N images that share the padded size {@code paddedH × paddedW}.
+     * Encodes a batch of N images that share the padded size {@code paddedH × paddedW} into freshly allocated arrays.
      *
      * @param rng source of randomness for the sampler (ignored without one)
      */
     public DenseTargets encode(List<GroundTruth> batch, int paddedH, int paddedW, Random rng) {
-        if (batch == null || batch.isEmpty()) {
-            throw new IllegalArgumentException("batch must contain at least one image");
-        }
-        if (sampler != null && rng == null) {
-            throw new IllegalArgumentException("a sampler is configured: rng must not be null");
-        }
+        requireBatch(batch, rng);
+        int numAnchors = anchors.anchorCoordinates(paddedH, paddedW).length / 4;
+        return encodeInto(batch, paddedH, paddedW, rng, new TargetBuffers(batch.size(), numClasses, numAnchors));
+    }
+
+    /**
+     * Encodes into reused {@code buffers}, which grow to the largest batch (see {@link TargetBuffers}: the arrays of the
+     * previous encode into them are overwritten). {@link #newBuffers} preallocates them for a batch shape.
+     *
+     * @param rng source of randomness for the sampler (ignored without one)
+     */
+    public DenseTargets encodeInto(List<GroundTruth> batch, int paddedH, int paddedW, Random rng, TargetBuffers buffers) {
+        requireBatch(batch, rng);
         double[] a = anchors.anchorCoordinates(paddedH, paddedW);
         AnchorLayout layout = anchors.layout(paddedH, paddedW);
         int numAnchors = a.length / 4;
         int n = batch.size();
-        INDArray cls = Nd4j.zeros(DataType.FLOAT, n, numClasses, numAnchors);
-        float[] box = new float[n * 4 * numAnchors];
-        float[] clsMask = new float[n * numAnchors];
-        float[] boxMask = new float[n * numAnchors];
-        DataBuffer clsData = cls.data();
+        if (buffers == null) {
+            throw new IllegalArgumentException("target buffers must not be null");
+        }
+        buffers.begin(n, numClasses, numAnchors);
+        float[] box = buffers.box;
+        float[] clsMask = buffers.clsMask;
+        float[] boxMask = buffers.boxMaskValues;
         List<Assignment> assignments = new ArrayList<>(n);
         int numPositive = 0;
         for (int img = 0; img < n; img++) {
@@ -143,7 +162,7 @@ public final class TargetEncoder {
                     clsMask[maskBase + j] = 1f;
                     if (code >= 0) {
                         numPositive++;
-                        markPositive(j, code, classes, gtBoxes, a, clsData, clsBase, numAnchors, box, boxBase, boxMask, maskBase);
+                        markPositive(j, code, classes, gtBoxes, a, buffers, clsBase, numAnchors, box, boxBase, boxMask, maskBase);
                     }
                 }
             } else {
@@ -154,19 +173,30 @@ public final class TargetEncoder {
                 for (int j : s.positives()) {
                     clsMask[maskBase + j] = 1f;
                     numPositive++;
-                    markPositive(j, asg.matched[j], classes, gtBoxes, a, clsData, clsBase, numAnchors, box, boxBase, boxMask, maskBase);
+                    markPositive(j, asg.matched[j], classes, gtBoxes, a, buffers, clsBase, numAnchors, box, boxBase, boxMask, maskBase);
                 }
             }
         }
-        INDArray boxTargets = Nd4j.create(box, new long[] {n, 4, numAnchors}, 'c');
-        INDArray clsM = Nd4j.create(clsMask, new long[] {n, numAnchors}, 'c');
-        INDArray boxM = Nd4j.create(boxMask, new long[] {n, numAnchors}, 'c');
-        return new DenseTargets(cls, boxTargets, clsM, boxM, assignments, numPositive);
+        return buffers.finish(assignments, numPositive);
     }
 
-    private void markPositive(int j, int g, int[] classes, double[] gtBoxes, double[] a, DataBuffer clsData, long clsBase,
+    /** Buffers for batches of {@code batchSize} images padded to {@code paddedH × paddedW}. */
+    public TargetBuffers newBuffers(int batchSize, int paddedH, int paddedW) {
+        return new TargetBuffers(batchSize, numClasses, anchors.anchorCoordinates(paddedH, paddedW).length / 4);
+    }
+
+    private void requireBatch(List<GroundTruth> batch, Random rng) {
+        if (batch == null || batch.isEmpty()) {
+            throw new IllegalArgumentException("batch must contain at least one image");
+        }
+        if (sampler != null && rng == null) {
+            throw new IllegalArgumentException("a sampler is configured: rng must not be null");
+        }
+    }
+
+    private void markPositive(int j, int g, int[] classes, double[] gtBoxes, double[] a, TargetBuffers buffers, long clsBase,
                               int numAnchors, float[] box, int boxBase, float[] boxMask, int maskBase) {
-        clsData.put(clsBase + (long) classes[g] * numAnchors + j, 1f);
+        buffers.setOne(clsBase + (long) classes[g] * numAnchors + j);
         coder.encode(gtBoxes, g, a, j, box, boxBase + j, numAnchors);
         boxMask[maskBase + j] = 1f;
     }

@@ -1,8 +1,5 @@
 package io.github.retina4j.models.backbone;
 
-import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.distribution.ConstantDistribution;
-import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.nd4j.linalg.activations.Activation;
@@ -13,8 +10,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * torchvision's {@code FrozenBatchNorm2d} as a DL4J layer: y = x · scale + shift per channel, with
  * scale = γ / sqrt(σ² + ε) and shift = β − μ · scale, none of which are trained.
  *
- * <p>Realised as a frozen 1×1 depthwise convolution (weight {@code [1, 1, C, 1]} = scale, bias {@code [C]} =
- * shift) wrapped in {@link FrozenLayerWithBackprop}: errors flow through to earlier layers but nothing is
+ * <p>Realised as a {@link FrozenBatchNormLayer} (parameters {@code W} = scale and {@code b} = shift, {@code [1, C]}
+ * each) wrapped in {@link FrozenLayerWithBackprop}: errors flow through to earlier layers but nothing is
  * updated, and — unlike DL4J's {@code BatchNormalization} in a frozen wrapper — the backward pass is the
  * exact derivative of the frozen affine map (DL4J's BN backprop assumes batch statistics). Its 2·C frozen
  * values are the counterpart of torchvision's γ, β (μ and σ² are folded in, see {@link #scale} /
@@ -32,12 +29,7 @@ public final class FrozenBatchNorm {
      * torchvision model (γ = 1, β = 0, μ = 0, σ² = 1), optionally followed by {@code activation}.
      */
     public static Layer layer(int channels, Activation activation) {
-        DepthwiseConvolution2D dw = new DepthwiseConvolution2D.Builder(1, 1)
-                .nIn(channels).nOut(channels).depthMultiplier(1).stride(1, 1)
-                .convolutionMode(ConvolutionMode.Truncate).hasBias(true)
-                .weightInit(new ConstantDistribution(1.0 / Math.sqrt(1.0 + EPS))).biasInit(0.0)
-                .activation(activation).build();
-        return new FrozenLayerWithBackprop(dw);
+        return new FrozenLayerWithBackprop(new FrozenBatchNormLayer(channels, activation.getActivationFunction()));
     }
 
     /** scale = γ / sqrt(σ² + ε). */

@@ -3,11 +3,13 @@ package io.github.retina4j.models.backbone;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -77,9 +79,10 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages)
     public FeatureMaps addTo(ComputationGraphConfiguration.GraphBuilder g, String input) {
         boolean freezeStem = frozenStages >= 1;
         add(g, PREFIX + "conv1", conv(3, STEM_CHANNELS, 7, 2, 3), freezeStem, input);
-        add(g, PREFIX + "bn1", norm(STEM_CHANNELS, Activation.RELU), freezeStem && !frozenBatchNorm, PREFIX + "conv1");
-        g.addLayer(PREFIX + "maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                .kernelSize(3, 3).stride(2, 2).padding(1, 1).convolutionMode(ConvolutionMode.Truncate).build(), PREFIX + "bn1");
+        add(g, PREFIX + "bn1", norm(STEM_CHANNELS, Activation.RELU), freezeStem, PREFIX + "conv1");
+        add(g, PREFIX + "maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                .kernelSize(3, 3).stride(2, 2).padding(1, 1).convolutionMode(ConvolutionMode.Truncate).build(), freezeStem,
+                PREFIX + "bn1");
         String x = PREFIX + "maxpool";
         int in = STEM_CHANNELS;
         int[] blocks = blocks(depth);
@@ -104,20 +107,20 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages)
                                    int stride, boolean freeze) {
         int out = width * BOTTLENECK_EXPANSION;
         add(g, n + "conv1", conv(in, width, 1, 1, 0), freeze, x);
-        add(g, n + "bn1", norm(width, Activation.RELU), freeze && !frozenBatchNorm, n + "conv1");
+        add(g, n + "bn1", norm(width, Activation.RELU), freeze, n + "conv1");
         add(g, n + "conv2", conv(width, width, 3, stride, 1), freeze, n + "bn1");
-        add(g, n + "bn2", norm(width, Activation.RELU), freeze && !frozenBatchNorm, n + "conv2");
+        add(g, n + "bn2", norm(width, Activation.RELU), freeze, n + "conv2");
         add(g, n + "conv3", conv(width, out, 1, 1, 0), freeze, n + "bn2");
-        add(g, n + "bn3", norm(out, Activation.IDENTITY), freeze && !frozenBatchNorm, n + "conv3");
+        add(g, n + "bn3", norm(out, Activation.IDENTITY), freeze, n + "conv3");
         return residual(g, n, x, in, out, stride, freeze, n + "bn3");
     }
 
     private String basicBlock(ComputationGraphConfiguration.GraphBuilder g, String n, String x, int in, int width,
                               int stride, boolean freeze) {
         add(g, n + "conv1", conv(in, width, 3, stride, 1), freeze, x);
-        add(g, n + "bn1", norm(width, Activation.RELU), freeze && !frozenBatchNorm, n + "conv1");
+        add(g, n + "bn1", norm(width, Activation.RELU), freeze, n + "conv1");
         add(g, n + "conv2", conv(width, width, 3, 1, 1), freeze, n + "bn1");
-        add(g, n + "bn2", norm(width, Activation.IDENTITY), freeze && !frozenBatchNorm, n + "conv2");
+        add(g, n + "bn2", norm(width, Activation.IDENTITY), freeze, n + "conv2");
         return residual(g, n, x, in, width, stride, freeze, n + "bn2");
     }
 
@@ -126,17 +129,30 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages)
         String identity = x;
         if (stride != 1 || in != out) {
             add(g, n + "downsample.0", conv(in, out, 1, stride, 0), freeze, x);
-            add(g, n + "downsample.1", norm(out, Activation.IDENTITY), freeze && !frozenBatchNorm, n + "downsample.0");
+            add(g, n + "downsample.1", norm(out, Activation.IDENTITY), freeze, n + "downsample.0");
             identity = n + "downsample.1";
         }
-        g.addVertex(n + "add", new ElementWiseVertex(ElementWiseVertex.Op.Add), branch, identity);
-        g.addLayer(n + "relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), n + "add");
+        ElementWiseVertex add = new ElementWiseVertex(ElementWiseVertex.Op.Add);
+        g.addVertex(n + "add", freeze ? new FrozenVertex(add) : add, branch, identity);
+        add(g, n + "relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), freeze, n + "add");
         return n + "relu";
     }
 
+    /**
+     * Adds a layer; {@code freeze} marks the frozen stages (stem and layer1), which sit at the bottom of the network:
+     * nothing below them trains, so they are wrapped in DL4J's {@link FrozenLayer} (and {@link FrozenVertex}), whose
+     * vertices the graph skips entirely in the backward pass — like torch, which runs no autograd below the first
+     * parameter that requires a gradient. Frozen BN of the trainable stages stays a {@link FrozenLayerWithBackprop}
+     * (errors must pass through it).
+     */
     private static void add(ComputationGraphConfiguration.GraphBuilder g, String name, Layer layer, boolean freeze,
                             String input) {
-        g.addLayer(name, freeze ? new FrozenLayerWithBackprop(layer) : layer, input);
+        if (freeze) {
+            Layer inner = layer instanceof FrozenLayerWithBackprop f ? f.getUnderlying() : layer;
+            g.addLayer(name, new FrozenLayer(inner), input);
+        } else {
+            g.addLayer(name, layer, input);
+        }
     }
 
     private static Layer conv(int in, int out, int k, int stride, int pad) {

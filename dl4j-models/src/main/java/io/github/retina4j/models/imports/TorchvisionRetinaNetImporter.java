@@ -1,10 +1,10 @@
 package io.github.retina4j.models.imports;
 
+import io.github.retina4j.models.backbone.FrozenBatchNormLayer;
 import io.github.retina4j.models.heads.SharedHeadVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
@@ -113,9 +113,9 @@ public final class TorchvisionRetinaNetImporter {
             } else if ((m = BODY.matcher(key)).matches()) {
                 String module = m.group(1);
                 Layer layer = layerConf(graph, module);
-                if (layer instanceof ConvolutionLayer && !(layer instanceof DepthwiseConvolution2D)) {
+                if (layer instanceof ConvolutionLayer) {
                     convParam(graph, module, m.group(2), key, value, params, assignments, mismatched, unexpected);
-                } else if (layer instanceof DepthwiseConvolution2D || layer instanceof BatchNormalization) {
+                } else if (layer instanceof FrozenBatchNormLayer || layer instanceof BatchNormalization) {
                     batchNorms.computeIfAbsent(module, k -> new LinkedHashMap<>()).put(m.group(2), value);
                 } else {
                     unexpected.add(key + (layer == null ? " (no layer '" + module + "' in the graph)"

@@ -4,6 +4,7 @@ import io.github.retina4j.data.reader.DetectionBatch;
 import io.github.retina4j.data.reader.DetectionBatchIterator;
 import io.github.retina4j.data.targets.DenseTargets;
 import io.github.retina4j.data.targets.GroundTruth;
+import io.github.retina4j.data.targets.TargetBuffers;
 import io.github.retina4j.data.targets.TargetEncoder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,6 +28,10 @@ import java.util.Objects;
  *
  * <p>Checks that every batch is padded to the model's size divisor and that the encoder's class count matches the
  * model.
+ *
+ * <p>{@link #reuseTargetBuffers()} switches the targets to reused storage ({@link TargetBuffers}) for training loops
+ * that consume one batch at a time: then a batch's label arrays stay valid until the second {@code next()} after it,
+ * and {@link #asyncSupported()} is false so that DL4J does not queue batches ahead of the consumer.
  */
 public final class DetectionTargetIterator implements MultiDataSetIterator {
     private final Source source;
@@ -34,6 +39,9 @@ public final class DetectionTargetIterator implements MultiDataSetIterator {
     private final RetinaNetConfig config;
     private Iterator<DetectionBatch> current;
     private MultiDataSetPreProcessor preProcessor;
+    /** Reused target storage, used in turn (null: fresh arrays per batch). */
+    private TargetBuffers[] reusedTargets;
+    private int nextTargets;
 
     /** Resettable source of batches. */
     private interface Source {
@@ -65,6 +73,22 @@ public final class DetectionTargetIterator implements MultiDataSetIterator {
         }
     }
 
+    /**
+     * Writes the targets of successive batches into {@value #REUSED_TARGET_BUFFERS} reused buffers instead of fresh
+     * arrays: the {@code [N, C, A]} class targets are then cleared sparsely rather than allocated per batch. A batch's
+     * labels are valid until the second {@link #next()} after it; use only with a consumer that does not keep batches.
+     */
+    public DetectionTargetIterator reuseTargetBuffers() {
+        reusedTargets = new TargetBuffers[REUSED_TARGET_BUFFERS];
+        for (int i = 0; i < reusedTargets.length; i++) {
+            reusedTargets[i] = new TargetBuffers();
+        }
+        return this;
+    }
+
+    /** Two: the batch being trained on stays intact while the next one is encoded. */
+    public static final int REUSED_TARGET_BUFFERS = 2;
+
     /** The RetinaNet encoder (no sampling, torchvision-compatible assignment/coder) for {@code config}'s anchors. */
     public static TargetEncoder retinaNetEncoder(RetinaNetConfig config) {
         return TargetEncoder.retinaNet(new io.github.retina4j.data.anchors.AnchorGenerator(config.anchors()),
@@ -80,7 +104,13 @@ public final class DetectionTargetIterator implements MultiDataSetIterator {
         for (int i = 0; i < batch.size(); i++) {
             gts.add(GroundTruth.of(batch.gtBoxes(i), batch.gtClasses(i), batch.ignoreBoxes(i)));
         }
-        DenseTargets t = encoder.encode(gts, h, w);
+        DenseTargets t;
+        if (reusedTargets == null) {
+            t = encoder.encode(gts, h, w);
+        } else {
+            t = encoder.encodeInto(gts, h, w, reusedTargets[nextTargets]);
+            nextTargets = (nextTargets + 1) % reusedTargets.length;
+        }
         DataType dt = config.dataType();
         INDArray features = batch.images().castTo(dt);
         INDArray[] labels;
@@ -126,7 +156,8 @@ public final class DetectionTargetIterator implements MultiDataSetIterator {
 
     @Override
     public boolean asyncSupported() {
-        return true;
+        // An asynchronous wrapper would hold several batches at once, which reused target storage does not allow.
+        return reusedTargets == null;
     }
 
     @Override

@@ -146,9 +146,15 @@ public final class RetinaNet {
         return new RnnLossLayer.Builder().lossFunction(loss).activation(Activation.IDENTITY).build();
     }
 
+    private static final String[] BN_RUNNING_STATISTICS = {
+            org.deeplearning4j.nn.params.BatchNormalizationParamInitializer.GLOBAL_MEAN,
+            org.deeplearning4j.nn.params.BatchNormalizationParamInitializer.GLOBAL_VAR,
+            org.deeplearning4j.nn.params.BatchNormalizationParamInitializer.GLOBAL_LOG_STD};
+
     /**
-     * Parameters that training updates: everything except frozen layers (frozen BN, frozen stages) — the
-     * counterpart of torchvision's {@code sum(p.numel() for p in model.parameters() if p.requires_grad)}.
+     * Parameters that training updates by gradient: everything except frozen layers (frozen BN, frozen stages) and the
+     * running statistics of trainable BatchNorm layers (DL4J keeps them in the parameter vector, torch as buffers) —
+     * the counterpart of torchvision's {@code sum(p.numel() for p in model.parameters() if p.requires_grad)}.
      */
     public static long trainableParams(ComputationGraph graph) {
         long n = 0;
@@ -157,6 +163,12 @@ public final class RetinaNet {
                 Layer l = v.getLayer();
                 if (!(l instanceof FrozenLayerWithBackprop) && !(l instanceof org.deeplearning4j.nn.layers.FrozenLayer)) {
                     n += l.numParams();
+                    if (l instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                        for (String stat : BN_RUNNING_STATISTICS) {
+                            org.nd4j.linalg.api.ndarray.INDArray p = l.paramTable().get(stat);
+                            n -= p == null ? 0 : p.length();
+                        }
+                    }
                 }
             } else if (v.params() != null) {
                 n += v.params().length();

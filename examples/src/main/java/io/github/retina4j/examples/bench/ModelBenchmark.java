@@ -213,6 +213,8 @@ public final class ModelBenchmark {
             Layer l = lv.getLayerConf().getLayer();
             if (l instanceof FrozenLayerWithBackprop f) {
                 l = f.getUnderlying();
+            } else if (l instanceof org.deeplearning4j.nn.conf.layers.misc.FrozenLayer f) {
+                l = f.getLayer();
             }
             if (!(l instanceof ConvolutionLayer c)) {
                 continue;

@@ -44,8 +44,9 @@ public final class TrainingData {
             b.sampler(RepeatFactorSampler.of(train, rfsThreshold, seed));
         }
         DetectionBatchIterator batches = b.build();
+        // The Trainer consumes one batch at a time, so the [N, C, A] targets can live in reused storage.
         DetectionTargetIterator targets = new DetectionTargetIterator(batches,
-                DetectionTargetIterator.retinaNetEncoder(config), config);
+                DetectionTargetIterator.retinaNetEncoder(config), config).reuseTargetBuffers();
         return new CloseableIterator() {
             @Override public MultiDataSet next(int num) { return targets.next(num); }
             @Override public void setPreProcessor(MultiDataSetPreProcessor p) { targets.setPreProcessor(p); }

@@ -1,0 +1,77 @@
+package io.github.retina4j.models.backbone;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Runtime of {@link FrozenBatchNormLayer}: forward one {@link ChannelAffine} pass (× scale + shift per channel) and the
+ * activation in place; backward the activation's derivative and one × scale pass. The parameters are constants:
+ * their gradients are zero.
+ */
+public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
+    private static final int CHANNEL_AXIS = 1;
+
+    public FrozenBatchNormLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    @Override
+    public Type type() {
+        return Type.CONVOLUTIONAL;
+    }
+
+    @Override
+    public boolean isPretrainLayer() {
+        return false;
+    }
+
+    /** x · scale + shift into a new array of {@code type}. */
+    private INDArray affine(LayerWorkspaceMgr mgr, ArrayType type) {
+        if (input.rank() != 4 || input.size(CHANNEL_AXIS) != layerConf().getChannels()) {
+            throw new IllegalArgumentException("FrozenBatchNormLayer " + layerConf().getLayerName() + ": expected input [N, "
+                    + layerConf().getChannels() + ", H, W], got " + java.util.Arrays.toString(input.shape()));
+        }
+        INDArray x = ChannelAffine.dense(input.castTo(dataType));
+        INDArray out = mgr.createUninitialized(type, dataType, x.shape(), 'c');
+        ChannelAffine.apply(x, vector(FrozenBatchNormParams.SCALE), vector(FrozenBatchNormParams.SHIFT), out);
+        return out;
+    }
+
+    private double[] vector(String key) {
+        return getParam(key).toDoubleVector();
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
+        assertInputSet(false);
+        INDArray out = affine(mgr, ArrayType.ACTIVATIONS);
+        return layerConf().getActivationFn().getActivation(out, training);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+        assertInputSet(true);
+        // dL/dz through the activation (z recomputed: one cheap pass instead of keeping it from the forward)
+        INDArray z = affine(mgr, ArrayType.BP_WORKING_MEM);
+        INDArray delta = layerConf().getActivationFn().backprop(z, epsilon).getFirst();
+        delta = ChannelAffine.dense(delta);
+        INDArray epsOut = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, delta.shape(), 'c');
+        ChannelAffine.apply(delta, vector(FrozenBatchNormParams.SCALE), null, epsOut);
+        Gradient g = new DefaultGradient();
+        if (gradientViews != null) {
+            for (String key : new String[] {FrozenBatchNormParams.SCALE, FrozenBatchNormParams.SHIFT}) {
+                INDArray view = gradientViews.get(key);
+                view.assign(0);
+                g.gradientForVariable().put(key, view);
+            }
+        }
+        return new Pair<>(g, epsOut);
+    }
+}
