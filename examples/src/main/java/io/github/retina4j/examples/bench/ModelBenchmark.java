@@ -97,7 +97,10 @@ public final class ModelBenchmark {
     private static RetinaNetConfig config(String model) {
         RetinaNetConfig.Builder b = new RetinaNetConfig.Builder(CLASSES).backbone(ResNetConfig.of(50))
                 .fpn(FpnConfig.torchvision()).head(HeadConfig.paper())
-                .classLoss(new SigmoidFocalLoss()).boxLoss(new L1Loss());
+                .classLoss(new SigmoidFocalLoss()).boxLoss(new L1Loss())
+                // Momentum SGD as in training, at learning rate 0: the same update arithmetic, but the randomly
+                // initialised network (no trained BN statistics) does not diverge to NaN over the timed steps.
+                .updater(new org.nd4j.linalg.learning.config.Nesterovs(0.0, 0.9));
         if (model.equals("libra")) {
             b.balancedPyramid(BfpConfig.paper()).boxLoss(new BalancedL1Loss());
         }
