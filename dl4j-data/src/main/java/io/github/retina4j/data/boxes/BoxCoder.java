@@ -101,15 +101,21 @@ public final class BoxCoder {
      */
     public INDArray encode(INDArray gt, INDArray anchors) {
         double[] g = Boxes.toFlat(gt, "gt boxes");
-        double[] a = Boxes.toFlat(anchors, "anchors");
-        if (g.length != a.length) {
-            throw new IllegalArgumentException("gt boxes " + g.length / 4 + " and anchors " + a.length / 4 + " differ in count");
-        }
+        double[] a = anchorsMatching(g, "gt boxes", anchors);
         double[] out = new double[g.length];
         for (int i = 0; i < g.length / 4; i++) {
             encode(g, i, a, i, out, i * 4, 1);
         }
         return Boxes.fromFlat(out, gt.dataType());
+    }
+
+    /** {@code anchors} as a flat array, checked to have as many rows as {@code rows} (called {@code what} in the message). */
+    private static double[] anchorsMatching(double[] rows, String what, INDArray anchors) {
+        double[] a = Boxes.toFlat(anchors, "anchors");
+        if (rows.length != a.length) {
+            throw new IllegalArgumentException(what + " " + rows.length / 4 + " and anchors " + a.length / 4 + " differ in count");
+        }
+        return a;
     }
 
     /**
@@ -165,10 +171,7 @@ public final class BoxCoder {
      */
     public INDArray decode(INDArray deltas, INDArray anchors) {
         double[] d = Boxes.toFlat(deltas, "deltas");
-        double[] a = Boxes.toFlat(anchors, "anchors");
-        if (d.length != a.length) {
-            throw new IllegalArgumentException("deltas " + d.length / 4 + " and anchors " + a.length / 4 + " differ in count");
-        }
+        double[] a = anchorsMatching(d, "deltas", anchors);
         double[] out = new double[d.length];
         for (int i = 0; i < d.length / 4; i++) {
             decode(d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3], a, i, out, 4 * i);
