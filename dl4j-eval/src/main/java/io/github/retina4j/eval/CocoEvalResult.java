@@ -3,12 +3,10 @@ package io.github.retina4j.eval;
 import com.fasterxml.jackson.core.JsonGenerator;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -187,8 +185,7 @@ public final class CocoEvalResult implements EvaluationSummary {
     /** The 12 lines pycocotools' {@code summarize()} prints. */
     @Override
     public String summaryText() {
-        double[] iou = params.iouThresholds();
-        String range = String.format(Locale.ROOT, "%.2f:%.2f", iou[0], iou[iou.length - 1]);
+        String range = ReportWriter.iouRange(params);
         String[] ious = {range, "0.50", "0.75", range, range, range, range, range, range, range, range, range};
         String[] areas = areaLabels();
         int[] md = params.maxDets();
@@ -198,9 +195,7 @@ public final class CocoEvalResult implements EvaluationSummary {
         int[] maxDets = {last, last, last, last, last, last, md[0], md.length > 1 ? md[1] : last, last, last, last, last};
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 12; i++) {
-            boolean ap = i < 6;
-            sb.append(String.format(Locale.ROOT, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3d ] = %.3f%n",
-                    ap ? "Average Precision" : "Average Recall", ap ? "(AP)" : "(AR)", ious[i], area[i], maxDets[i], stats[i]));
+            sb.append(ReportWriter.summaryLine(i < 6, ious[i], area[i], Integer.toString(maxDets[i]), " ", stats[i]));
         }
         return sb.toString();
     }
@@ -217,24 +212,9 @@ public final class CocoEvalResult implements EvaluationSummary {
         return ReportWriter.json(this::writeJson);
     }
 
-    /** Writes {@link #toJson()} to a file. */
-    @Override
-    public void writeJson(Path file) {
-        ReportWriter.writeFile(file, toJson());
-    }
-
     private void writeJson(JsonGenerator g) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("evaluation", "coco_bbox");
-        g.writeObjectFieldStart("stats");
-        for (int i = 0; i < stats.length; i++) {
-            g.writeNumberField(STATS_NAMES.get(i), stats[i]);
-        }
-        g.writeEndObject();
-        ReportWriter.perCategory(g, perCategory, "AR" + params.largestMaxDets());
-        ReportWriter.params(g, params);
-        ReportWriter.counts(g, counts);
-        g.writeEndObject();
+        ReportWriter.resultJson(g, "coco_bbox", "stats", headline(), perCategory, "AR" + params.largestMaxDets(), params,
+                counts);
     }
 
     @Override

@@ -40,10 +40,7 @@ public final class CocoEvaluator {
      */
     public CocoEvaluator(EvalParams params, int threads) {
         this.params = Objects.requireNonNull(params, "params");
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1: " + threads);
-        }
-        this.threads = threads;
+        this.threads = EvaluatorArgs.checkThreads(threads);
     }
 
     public EvalParams params() {
@@ -62,8 +59,7 @@ public final class CocoEvaluator {
      *                                  a negative size (the message names the entry index)
      */
     public CocoEvalResult evaluate(GroundTruth gt, List<DetectionResult> results) {
-        Objects.requireNonNull(gt, "gt");
-        Objects.requireNonNull(results, "results");
+        EvaluatorArgs.requireInputs(gt, results);
         DetectionTable table = DetectionTable.of(gt, results);
         EvaluationEngine.GtGroups g = DetectionTable.groupGroundTruth(gt,
                 IntStream.range(0, gt.annotationCount()).toArray(), true, false);

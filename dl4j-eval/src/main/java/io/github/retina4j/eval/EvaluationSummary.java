@@ -24,5 +24,8 @@ public interface EvaluationSummary {
 
     String toJson();
 
-    void writeJson(Path file);
+    /** Writes {@link #toJson()} to a file, creating its parent folders. */
+    default void writeJson(Path file) {
+        ReportWriter.writeFile(file, toJson());
+    }
 }

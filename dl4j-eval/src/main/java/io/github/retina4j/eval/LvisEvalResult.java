@@ -3,7 +3,6 @@ package io.github.retina4j.eval;
 import com.fasterxml.jackson.core.JsonGenerator;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -178,8 +177,7 @@ public final class LvisEvalResult implements EvaluationSummary {
     /** The lines lvis-api's {@code print_results()} prints. */
     @Override
     public String summaryText() {
-        double[] iou = params.iouThresholds();
-        String range = String.format(Locale.ROOT, "%.2f:%.2f", iou[0], iou[iou.length - 1]);
+        String range = ReportWriter.iouRange(params);
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<String, Double> e : results.entrySet()) {
             String key = e.getKey();
@@ -188,9 +186,8 @@ public final class LvisEvalResult implements EvaluationSummary {
                     ? String.format(Locale.ROOT, "%.2f", Double.parseDouble(key.substring(2)) / 100) : range;
             String group = key.length() > 2 && "rcf".indexOf(key.charAt(2)) >= 0 ? key.substring(2, 3) : "all";
             String area = key.length() > 2 && "sml".indexOf(key.charAt(2)) >= 0 ? key.substring(2, 3) : "all";
-            sb.append(String.format(Locale.ROOT, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3s catIds=%3s] = %.3f%n",
-                    ap ? "Average Precision" : "Average Recall", ap ? "(AP)" : "(AR)", iouText, area, maxDetsLabel, group,
-                    e.getValue()));
+            sb.append(ReportWriter.summaryLine(ap, iouText, area, maxDetsLabel,
+                    String.format(Locale.ROOT, " catIds=%3s", group), e.getValue()));
         }
         return sb.toString();
     }
@@ -206,23 +203,8 @@ public final class LvisEvalResult implements EvaluationSummary {
         return ReportWriter.json(this::writeJson);
     }
 
-    @Override
-    public void writeJson(Path file) {
-        ReportWriter.writeFile(file, toJson());
-    }
-
     private void writeJson(JsonGenerator g) throws IOException {
-        g.writeStartObject();
-        g.writeStringField("evaluation", "lvis_bbox");
-        g.writeObjectFieldStart("results");
-        for (Map.Entry<String, Double> e : results.entrySet()) {
-            g.writeNumberField(e.getKey(), e.getValue());
-        }
-        g.writeEndObject();
-        ReportWriter.perCategory(g, perCategory, "AR@" + maxDetsLabel);
-        ReportWriter.params(g, params);
-        ReportWriter.counts(g, counts);
-        g.writeEndObject();
+        ReportWriter.resultJson(g, "lvis_bbox", "results", results, perCategory, "AR@" + maxDetsLabel, params, counts);
     }
 
     @Override

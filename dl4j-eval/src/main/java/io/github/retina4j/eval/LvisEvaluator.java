@@ -31,10 +31,7 @@ public final class LvisEvaluator {
 
     public LvisEvaluator(EvalParams params, int threads) {
         this.params = Objects.requireNonNull(params, "params");
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1: " + threads);
-        }
-        this.threads = threads;
+        this.threads = EvaluatorArgs.checkThreads(threads);
     }
 
     public EvalParams params() {
@@ -54,8 +51,7 @@ public final class LvisEvaluator {
      *                                  {@code frequency}
      */
     public LvisEvalResult evaluate(GroundTruth gt, List<DetectionResult> results) {
-        Objects.requireNonNull(gt, "gt");
-        Objects.requireNonNull(results, "results");
+        EvaluatorArgs.requireInputs(gt, results);
         for (int k = 0; k < gt.categoryCount(); k++) {
             if (gt.categoryFrequency(k) == null) {
                 throw new IllegalArgumentException("LVIS evaluation: category " + gt.categoryIds[k] + " ('"

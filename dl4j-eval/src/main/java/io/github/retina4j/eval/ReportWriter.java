@@ -103,6 +103,39 @@ final class ReportWriter {
         g.writeEndArray();
     }
 
+    /** The IoU range label of a summary line, e.g. {@code 0.50:0.95}. */
+    static String iouRange(EvalParams p) {
+        double[] iou = p.iouThresholds();
+        return String.format(Locale.ROOT, "%.2f:%.2f", iou[0], iou[iou.length - 1]);
+    }
+
+    /**
+     * One line as pycocotools' {@code summarize()} / lvis-api's {@code print_results()} print it;
+     * {@code beforeBracket} is what stands between maxDets and the closing bracket (" " for COCO,
+     * " catIds=xxx" for LVIS).
+     */
+    static String summaryLine(boolean ap, String iou, String area, String maxDets, String beforeBracket, double value) {
+        return String.format(Locale.ROOT, " %-18s %s @[ IoU=%-9s | area=%6s | maxDets=%3s%s] = %.3f%n",
+                ap ? "Average Precision" : "Average Recall", ap ? "(AP)" : "(AR)", iou, area, maxDets, beforeBracket, value);
+    }
+
+    /** The whole results JSON: evaluation kind, headline numbers under {@code field}, per category, params, counts. */
+    static void resultJson(JsonGenerator g, String evaluation, String field, Map<String, Double> numbers,
+                           List<CategoryMetrics> perCategory, String arName, EvalParams params, Map<String, Long> counts)
+            throws IOException {
+        g.writeStartObject();
+        g.writeStringField("evaluation", evaluation);
+        g.writeObjectFieldStart(field);
+        for (Map.Entry<String, Double> e : numbers.entrySet()) {
+            g.writeNumberField(e.getKey(), e.getValue());
+        }
+        g.writeEndObject();
+        perCategory(g, perCategory, arName);
+        params(g, params);
+        counts(g, counts);
+        g.writeEndObject();
+    }
+
     /** A per-category table, one row per category, numbers with 3 decimals ("-" when no ground truth). */
     static String perCategoryTable(List<CategoryMetrics> list, String arName, boolean withFrequency) {
         int nameWidth = 8;

@@ -36,8 +36,7 @@ public class EqualizationFocalLoss extends EqualizationLoss {
     public EqualizationFocalLoss(double lambda, double[] frequencies, Normalization normalization,
                                  boolean lvisCategorySets, double alpha, double gamma) {
         super(lambda, frequencies, normalization, lvisCategorySets);
-        LossMath.checkUnitInterval("EqualizationFocalLoss alpha", alpha);
-        LossMath.checkNonNegative("EqualizationFocalLoss gamma", gamma);
+        FocalParameters.check("EqualizationFocalLoss", alpha, gamma);
         this.alpha = alpha;
         this.gamma = gamma;
     }

@@ -49,8 +49,7 @@ public class SigmoidFocalLoss extends AbstractDenseLoss {
      * @param gamma focusing parameter, ≥ 0
      */
     public SigmoidFocalLoss(double alpha, double gamma) {
-        LossMath.checkUnitInterval("SigmoidFocalLoss alpha", alpha);
-        LossMath.checkNonNegative("SigmoidFocalLoss gamma", gamma);
+        FocalParameters.check("SigmoidFocalLoss", alpha, gamma);
         this.alpha = alpha;
         this.gamma = gamma;
     }

@@ -176,21 +176,27 @@ public final class BatchedNms {
             int hi = firstAtLeast(sortedX1, len, bx2);
             for (int r = lo; r < hi; r++) {
                 int q = byX[r];
-                if (q <= p || suppressed[q]) {
-                    continue;
-                }
-                double iw = Math.min(bx2, x2[q]) - Math.max(bx1, x1[q]);
-                double ih = Math.min(by2, y2[q]) - Math.max(by1, y1[q]);
-                if (iw <= 0 || ih <= 0) {
-                    continue;
-                }
-                double inter = iw * ih;
-                double union = ba + area[q] - inter;
-                if (union > 0 && inter / union > thr) {
+                if (q > p && !suppressed[q] && iouAbove(bx1, by1, bx2, by2, ba, q, x1, y1, x2, y2, area, thr)) {
                     suppressed[q] = true;
                 }
             }
         }
+    }
+
+    /**
+     * Whether box {@code q} overlaps box (bx1, by1, bx2, by2) of area {@code ba} with IoU strictly above
+     * {@code thr}; shared by both scans (small and static so the JIT inlines it: no per-pair cost).
+     */
+    private static boolean iouAbove(double bx1, double by1, double bx2, double by2, double ba, int q,
+                                    double[] x1, double[] y1, double[] x2, double[] y2, double[] area, double thr) {
+        double iw = Math.min(bx2, x2[q]) - Math.max(bx1, x1[q]);
+        double ih = Math.min(by2, y2[q]) - Math.max(by1, y1[q]);
+        if (iw <= 0 || ih <= 0) {
+            return false;
+        }
+        double inter = iw * ih;
+        double union = ba + area[q] - inter;
+        return union > 0 && inter / union > thr;
     }
 
     /** First index r with {@code v[r] > x} in ascending {@code v[0..len)}. */
@@ -230,17 +236,7 @@ public final class BatchedNms {
             }
             double bx1 = x1[p], by1 = y1[p], bx2 = x2[p], by2 = y2[p], ba = area[p];
             for (int q = p + 1; q < len; q++) {
-                if (suppressed[q]) {
-                    continue;
-                }
-                double iw = Math.min(bx2, x2[q]) - Math.max(bx1, x1[q]);
-                double ih = Math.min(by2, y2[q]) - Math.max(by1, y1[q]);
-                if (iw <= 0 || ih <= 0) {
-                    continue;
-                }
-                double inter = iw * ih;
-                double union = ba + area[q] - inter;
-                if (union > 0 && inter / union > thr) {
+                if (!suppressed[q] && iouAbove(bx1, by1, bx2, by2, ba, q, x1, y1, x2, y2, area, thr)) {
                     suppressed[q] = true;
                 }
             }

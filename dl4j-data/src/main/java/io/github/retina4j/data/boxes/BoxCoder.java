@@ -101,10 +101,7 @@ public final class BoxCoder {
      */
     public INDArray encode(INDArray gt, INDArray anchors) {
         double[] g = Boxes.toFlat(gt, "gt boxes");
-        double[] a = Boxes.toFlat(anchors, "anchors");
-        if (g.length != a.length) {
-            throw new IllegalArgumentException("gt boxes " + g.length / 4 + " and anchors " + a.length / 4 + " differ in count");
-        }
+        double[] a = anchorsMatching(g, "gt boxes", anchors);
         double[] out = new double[g.length];
         for (int i = 0; i < g.length / 4; i++) {
             encode(g, i, a, i, out, i * 4, 1);
@@ -112,27 +109,34 @@ public final class BoxCoder {
         return Boxes.fromFlat(out, gt.dataType());
     }
 
+    /** {@code anchors} as a flat array, checked to have as many rows as {@code rows} (called {@code what} in the message). */
+    private static double[] anchorsMatching(double[] rows, String what, INDArray anchors) {
+        double[] a = Boxes.toFlat(anchors, "anchors");
+        if (rows.length != a.length) {
+            throw new IllegalArgumentException(what + " " + rows.length / 4 + " and anchors " + a.length / 4 + " differ in count");
+        }
+        return a;
+    }
+
     /**
      * Primitive encode of gt box {@code gi} against anchor {@code ai} (flat arrays), writing dx, dy, dw, dh at
      * {@code out[offset + k·stride]}, k = 0..3.
      */
     public void encode(double[] g, int gi, double[] a, int ai, double[] out, int offset, int stride) {
-        double aw = a[4 * ai + 2] - a[4 * ai];
-        double ah = a[4 * ai + 3] - a[4 * ai + 1];
-        double acx = a[4 * ai] + 0.5 * aw;
-        double acy = a[4 * ai + 1] + 0.5 * ah;
-        double gw = g[4 * gi + 2] - g[4 * gi];
-        double gh = g[4 * gi + 3] - g[4 * gi + 1];
-        double gcx = g[4 * gi] + 0.5 * gw;
-        double gcy = g[4 * gi + 1] + 0.5 * gh;
-        out[offset] = ((gcx - acx) / aw - means[0]) / stds[0];
-        out[offset + stride] = ((gcy - acy) / ah - means[1]) / stds[1];
-        out[offset + 2 * stride] = (Math.log(gw / aw) - means[2]) / stds[2];
-        out[offset + 3 * stride] = (Math.log(gh / ah) - means[3]) / stds[3];
+        encodeInto(g, gi, a, ai, out, null, offset, stride);
     }
 
     /** Float variant of {@link #encode(double[], int, double[], int, double[], int, int)} for dense float targets. */
     public void encode(double[] g, int gi, double[] a, int ai, float[] out, int offset, int stride) {
+        encodeInto(g, gi, a, ai, null, out, offset, stride);
+    }
+
+    /**
+     * The one encode implementation (SPEC box coding), computed in double; writes to whichever of
+     * {@code outD}/{@code outF} is non-null (the float one gets each delta rounded once). Two output
+     * parameters rather than a scratch array so the hot target-encoding loop allocates nothing.
+     */
+    private void encodeInto(double[] g, int gi, double[] a, int ai, double[] outD, float[] outF, int offset, int stride) {
         double aw = a[4 * ai + 2] - a[4 * ai];
         double ah = a[4 * ai + 3] - a[4 * ai + 1];
         double acx = a[4 * ai] + 0.5 * aw;
@@ -141,10 +145,21 @@ public final class BoxCoder {
         double gh = g[4 * gi + 3] - g[4 * gi + 1];
         double gcx = g[4 * gi] + 0.5 * gw;
         double gcy = g[4 * gi + 1] + 0.5 * gh;
-        out[offset] = (float) (((gcx - acx) / aw - means[0]) / stds[0]);
-        out[offset + stride] = (float) (((gcy - acy) / ah - means[1]) / stds[1]);
-        out[offset + 2 * stride] = (float) ((Math.log(gw / aw) - means[2]) / stds[2]);
-        out[offset + 3 * stride] = (float) ((Math.log(gh / ah) - means[3]) / stds[3]);
+        double dx = ((gcx - acx) / aw - means[0]) / stds[0];
+        double dy = ((gcy - acy) / ah - means[1]) / stds[1];
+        double dw = (Math.log(gw / aw) - means[2]) / stds[2];
+        double dh = (Math.log(gh / ah) - means[3]) / stds[3];
+        if (outF != null) {
+            outF[offset] = (float) dx;
+            outF[offset + stride] = (float) dy;
+            outF[offset + 2 * stride] = (float) dw;
+            outF[offset + 3 * stride] = (float) dh;
+        } else {
+            outD[offset] = dx;
+            outD[offset + stride] = dy;
+            outD[offset + 2 * stride] = dw;
+            outD[offset + 3 * stride] = dh;
+        }
     }
 
     /**
@@ -156,10 +171,7 @@ public final class BoxCoder {
      */
     public INDArray decode(INDArray deltas, INDArray anchors) {
         double[] d = Boxes.toFlat(deltas, "deltas");
-        double[] a = Boxes.toFlat(anchors, "anchors");
-        if (d.length != a.length) {
-            throw new IllegalArgumentException("deltas " + d.length / 4 + " and anchors " + a.length / 4 + " differ in count");
-        }
+        double[] a = anchorsMatching(d, "deltas", anchors);
         double[] out = new double[d.length];
         for (int i = 0; i < d.length / 4; i++) {
             decode(d[4 * i], d[4 * i + 1], d[4 * i + 2], d[4 * i + 3], a, i, out, 4 * i);
