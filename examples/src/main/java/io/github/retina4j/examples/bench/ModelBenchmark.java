@@ -53,12 +53,12 @@ import java.util.Map;
  *
  * <p>Sizes are padded inputs: 512×512, 800×1344 (800×1333 padded to the divisor 32), for RetinaNet and
  * Libra RetinaNet alike (the balanced feature pyramid resizes to any level sizes). Not a test: run with
- * {@code java ... ModelBenchmark [warmup=1] [iterations=3] [sizes=512x512,800x1344] [torch|notorch]
+ * {@code java ... ModelBenchmark [warmup=2] [iterations=3] [sizes=512x512,800x1344] [torch|notorch]
  * [models=retinanet,libra]}.
  *
  * <p>The training FLOPs are counted as 3× the forward FLOPs (backward ≈ 2× forward), the usual
  * convention; frozen layers skip their weight gradients in both libraries, so this slightly overstates
- * the work. DL4J targets are random dense targets (the target assignment is benchmarked elsewhere);
+ * the work. Run it with {@code GLIBC_TUNABLES=glibc.malloc.hugetlb=1} as the {@code retina4j} launcher does. DL4J targets are random dense targets (the target assignment is benchmarked elsewhere);
  * torchvision's step includes its Python-side matching and loss.
  */
 public final class ModelBenchmark {
@@ -70,7 +70,7 @@ public final class ModelBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        int warmup = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        int warmup = args.length > 0 ? Integer.parseInt(args[0]) : 2; // one is not enough for the first model of a process
         int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         String sizesArg = args.length > 2 ? args[2] : "512x512,800x1344";
         boolean skipTorch = args.length > 3 && args[3].equals("notorch");
