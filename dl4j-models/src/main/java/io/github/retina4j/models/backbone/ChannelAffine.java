@@ -23,6 +23,8 @@ final class ChannelAffine {
     private static final int CHUNK = 8192;
     /** Below this many elements the work is not split across threads. */
     private static final long PARALLEL_THRESHOLD = 1 << 16;
+    /** Blocks per core: enough to balance uneven progress, few enough to keep per-block setup negligible. */
+    private static final int BLOCKS_PER_THREAD = 4;
 
     private ChannelAffine() {
     }
@@ -49,20 +51,32 @@ final class ChannelAffine {
         if (plane > Integer.MAX_VALUE || x.length() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("ChannelAffine: array too large for NIO indexing: " + x.length());
         }
-        IntStream r = IntStream.range(0, rows);
-        if (x.length() >= PARALLEL_THRESHOLD) {
+        // Rows (channel planes) in a few blocks per thread; each block reuses one heap chunk for all its rows.
+        int blocks = x.length() >= PARALLEL_THRESHOLD ? Math.min(rows, BLOCKS_PER_THREAD * Runtime.getRuntime().availableProcessors()) : 1;
+        int chunk = (int) Math.min(CHUNK, plane);
+        IntStream r = IntStream.range(0, blocks);
+        if (blocks > 1) {
             r = r.parallel();
         }
         if (x.dataType() == DataType.FLOAT) {
             FloatBuffer in = x.data().asNioFloat();
             FloatBuffer o = out.data().asNioFloat();
-            r.forEach(row -> floatRow(in, o, row * (int) plane, (int) plane, (float) scale[row % c],
-                    shift == null ? 0f : (float) shift[row % c]));
+            r.forEach(b -> {
+                float[] buf = new float[chunk];
+                for (int row = firstRow(b, blocks, rows); row < firstRow(b + 1, blocks, rows); row++) {
+                    floatRow(in, o, buf, row * (int) plane, (int) plane, (float) scale[row % c],
+                            shift == null ? 0f : (float) shift[row % c]);
+                }
+            });
         } else if (x.dataType() == DataType.DOUBLE) {
             DoubleBuffer in = x.data().asNioDouble();
             DoubleBuffer o = out.data().asNioDouble();
-            r.forEach(row -> doubleRow(in, o, row * (int) plane, (int) plane, scale[row % c],
-                    shift == null ? 0.0 : shift[row % c]));
+            r.forEach(b -> {
+                double[] buf = new double[chunk];
+                for (int row = firstRow(b, blocks, rows); row < firstRow(b + 1, blocks, rows); row++) {
+                    doubleRow(in, o, buf, row * (int) plane, (int) plane, scale[row % c], shift == null ? 0.0 : shift[row % c]);
+                }
+            });
         } else {
             throw new IllegalArgumentException("ChannelAffine: FLOAT or DOUBLE arrays only, got " + x.dataType());
         }
@@ -71,8 +85,11 @@ final class ChannelAffine {
         Reference.reachabilityFence(out);
     }
 
-    private static void floatRow(FloatBuffer in, FloatBuffer out, int start, int length, float k, float b) {
-        float[] buf = new float[Math.min(CHUNK, length)];
+    private static int firstRow(int block, int blocks, int rows) {
+        return (int) ((long) block * rows / blocks);
+    }
+
+    private static void floatRow(FloatBuffer in, FloatBuffer out, float[] buf, int start, int length, float k, float b) {
         for (int from = start, end = start + length; from < end; from += buf.length) {
             int len = Math.min(buf.length, end - from);
             in.get(from, buf, 0, len);
@@ -83,8 +100,7 @@ final class ChannelAffine {
         }
     }
 
-    private static void doubleRow(DoubleBuffer in, DoubleBuffer out, int start, int length, double k, double b) {
-        double[] buf = new double[Math.min(CHUNK, length)];
+    private static void doubleRow(DoubleBuffer in, DoubleBuffer out, double[] buf, int start, int length, double k, double b) {
         for (int from = start, end = start + length; from < end; from += buf.length) {
             int len = Math.min(buf.length, end - from);
             in.get(from, buf, 0, len);
