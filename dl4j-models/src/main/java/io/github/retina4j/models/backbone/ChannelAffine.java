@@ -15,7 +15,7 @@ import java.util.stream.IntStream;
  *
  * <p>Hand-written because ND4J 1.0.0-M2.1 has no fast per-channel affine on NCHW: {@code BroadcastMulOp} over axis 1,
  * the numpy-broadcast {@code MulOp} and the {@code batchnorm} op each ran at about 1 GB/s on this machine (8–30 ms for
- * 8 MB, against 1 ms for a copy), 3–10× slower than this loop, which streams each channel plane through a small
+ * 8 MB, against 1 ms for a copy), 2.5–10× slower than this loop, which streams each channel plane through a small
  * heap chunk (bulk copies + a loop the JIT vectorises) on the common fork-join pool.
  */
 final class ChannelAffine {
