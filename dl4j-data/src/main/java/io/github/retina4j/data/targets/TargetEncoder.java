@@ -103,9 +103,8 @@ public final class TargetEncoder {
      * @param rng source of randomness for the sampler (ignored without one)
      */
     public DenseTargets encode(List<GroundTruth> batch, int paddedH, int paddedW, Random rng) {
-        requireBatch(batch, rng);
-        int numAnchors = anchors.anchorCoordinates(paddedH, paddedW).length / 4;
-        return encodeInto(batch, paddedH, paddedW, rng, new TargetBuffers(batch.size(), numClasses, numAnchors));
+        // empty storage: the encode allocates it at exactly the batch's size
+        return encodeInto(batch, paddedH, paddedW, rng, new TargetBuffers());
     }
 
     /**

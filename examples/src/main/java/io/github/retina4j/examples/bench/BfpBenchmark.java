@@ -19,9 +19,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -52,7 +49,7 @@ public final class BfpBenchmark {
         String sizes = args.length > 2 ? args[2] : "512x512,768x1280,800x1344";
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         System.out.printf(Locale.ROOT, "BfpBenchmark: %d threads, warmup %d, %d iterations (median), load %s%n",
-                Runtime.getRuntime().availableProcessors(), warmup, iterations, loadAverage());
+                Runtime.getRuntime().availableProcessors(), warmup, iterations, BenchStats.loadAverage());
         System.out.println("| input | graph | workspaces | baseline fwd (ms) | new fwd (ms) | ratio | baseline fwd+bwd (ms) | new fwd+bwd (ms) | ratio |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         for (String s : sizes.split(",")) {
@@ -77,7 +74,7 @@ public final class BfpBenchmark {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "load average at the end: %s%n", loadAverage());
+        System.out.printf(Locale.ROOT, "load average at the end: %s%n", BenchStats.loadAverage());
     }
 
     private static String fmt(double v) {
@@ -113,7 +110,7 @@ public final class BfpBenchmark {
         }
         double[][] out = new double[graphs.length][];
         for (int k = 0; k < graphs.length; k++) {
-            out[k] = new double[]{median(fwd[k]), median(step[k])};
+            out[k] = new double[]{BenchStats.median(fwd[k]), BenchStats.median(step[k])};
         }
         return out;
     }
@@ -197,19 +194,5 @@ public final class BfpBenchmark {
     private static SubsamplingLayer maxPool(int factor) {
         return new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(factor, factor)
                 .stride(factor, factor).convolutionMode(ConvolutionMode.Truncate).build();
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (Exception e) {
-            return "unknown";
-        }
     }
 }

@@ -77,7 +77,7 @@ public final class ModelBenchmark {
         String[] models = args.length > 4 ? args[4].split(",") : new String[] {"retinanet", "libra"};
         int threads = Runtime.getRuntime().availableProcessors();
         System.out.printf(Locale.ROOT, "ModelBenchmark: %d threads, warmup %d, %d timed iterations (median), load average %s%n",
-                threads, warmup, iterations, loadAverage());
+                threads, warmup, iterations, BenchStats.loadAverage());
         List<String> rows = new ArrayList<>();
         for (String model : models) {
             for (String s : sizesArg.split(",")) {
@@ -91,7 +91,7 @@ public final class ModelBenchmark {
         System.out.println("| model | input | train step b2 (s) | GFLOP/s | torchvision (s) | ratio | inference b1 (s) | GFLOP/s | torchvision (s) | ratio | post-process (ms) |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         rows.forEach(System.out::println);
-        System.out.printf(Locale.ROOT, "load average at the end: %s%n", loadAverage());
+        System.out.printf(Locale.ROOT, "load average at the end: %s%n", BenchStats.loadAverage());
     }
 
     private static RetinaNetConfig config(String model) {
@@ -128,7 +128,7 @@ public final class ModelBenchmark {
             out = graph.output(false, x1);
             inf[i] = (System.nanoTime() - t) / 1e9;
         }
-        double infMedian = median(inf);
+        double infMedian = BenchStats.median(inf);
         // post-processing of those outputs (COCO settings)
         CategoryMapping cats = categories();
         DetectionPostProcessor post = new DetectionPostProcessor(PostProcessConfig.coco(), BoxCoder.mmdetectionDefault(), cats);
@@ -157,7 +157,7 @@ public final class ModelBenchmark {
             graph.fit(batch);
             train[i] = (System.nanoTime() - t) / 1e9;
         }
-        double trainMedian = median(train);
+        double trainMedian = BenchStats.median(train);
         System.out.printf(Locale.ROOT, "  training: %s s (score %.4f)%n", Arrays.toString(train), graph.score());
         graph = null;
         System.gc();
@@ -171,7 +171,7 @@ public final class ModelBenchmark {
         return String.format(Locale.ROOT, "| %s | %dx%d | %s | %.1f | %s | %s | %s | %.1f | %s | %s | %.1f |",
                 model.equals("libra") ? "Libra RetinaNet R50-FPN" : "RetinaNet R50-FPN", h, w, fmt(trainMedian),
                 trainFlops / trainMedian / 1e9, torchTrain, trainRatio, fmt(infMedian), forwardFlops / infMedian / 1e9,
-                torchInf, infRatio, median(pp));
+                torchInf, infRatio, BenchStats.median(pp));
     }
 
     private static String fmt(double s) {
@@ -251,20 +251,6 @@ public final class ModelBenchmark {
             flops += 2 * 2 * n * n * inner;                    // θᵀφ and f·g
         }
         return flops;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (Exception e) {
-            return "unknown";
-        }
     }
 
     /** torchvision's times {train step b2, forward b1} in seconds, or null when torch is not available. */

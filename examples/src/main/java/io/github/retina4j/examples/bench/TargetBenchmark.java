@@ -135,7 +135,7 @@ public final class TargetBenchmark {
         }
         report("dense targets, batch of " + BATCH + " (reused TargetBuffers)", reused, denseBase, BATCH);
         System.out.printf("  IoU + assignment + target encoding per image (reused buffers): median %.2f ms, target < 20 ms%n",
-                median(reused.wall) / BATCH);
+                BenchStats.median(reused.wall) / BATCH);
         double[] alloc = new double[repeats];
         for (int r = -3; r < repeats; r++) {
             long t0 = System.nanoTime();
@@ -146,7 +146,7 @@ public final class TargetBenchmark {
             }
         }
         System.out.printf("  of which Nd4j.zeros[%d, %d, %d] alone: median %.2f ms, min %.2f ms%n", BATCH, NUM_CLASSES,
-                numAnchors, median(alloc), min(alloc));
+                numAnchors, BenchStats.median(alloc), min(alloc));
 
         for (int classes : new int[] {NUM_CLASSES, 1}) {
             double[] boxes = new double[4 * NMS_BOXES];
@@ -175,11 +175,11 @@ public final class TargetBenchmark {
     }
 
     private static void report(String what, Times fast, Times slow, int perImageDivisor) {
-        double f = median(fast.wall);
-        double b = median(slow.wall);
+        double f = BenchStats.median(fast.wall);
+        double b = BenchStats.median(slow.wall);
         System.out.printf("%-60s optimised %8.2f ms (%.2f ms/image, cpu %.2f)  baseline %9.2f ms (cpu %.2f)"
-                        + "  ratio %.1fx (cpu %.1fx)%n", what, f, f / perImageDivisor, median(fast.cpu), b, median(slow.cpu), b / f,
-                median(slow.cpu) / median(fast.cpu));
+                        + "  ratio %.1fx (cpu %.1fx)%n", what, f, f / perImageDivisor, BenchStats.median(fast.cpu), b, BenchStats.median(slow.cpu), b / f,
+                BenchStats.median(slow.cpu) / BenchStats.median(fast.cpu));
     }
 
     private static double min(double[] v) {
@@ -363,11 +363,5 @@ public final class TargetBenchmark {
             }
         }
         return keep.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
     }
 }
