@@ -1,6 +1,5 @@
 package io.github.retina4j.models.fpn;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -9,8 +8,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import static io.github.retina4j.models.fpn.TorchFixture.maxAbsDiff;
-import static io.github.retina4j.models.fpn.TorchFixture.tensor;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -29,20 +26,7 @@ class AdaptiveMaxPoolTest {
     @ValueSource(booleans = {true, false})
     void matchesTorchForwardAndGradient(boolean disjointBlockPath) {
         AdaptiveMaxPool.disjointBlockPath = disjointBlockPath;
-        JsonNode cases = TorchFixture.load("resize_ops.json").get("cases");
-        assertTrue(cases.size() >= 14, "fixture has too few cases: " + cases.size());
-        for (JsonNode c : cases) {
-            String name = c.get("inH") + "x" + c.get("inW") + "->" + c.get("outH") + "x" + c.get("outW")
-                    + (c.get("ties").asBoolean() ? " (ties)" : "");
-            INDArray x = tensor(c.get("x"));
-            INDArray w = tensor(c.get("weight"));
-            INDArray out = Nd4j.create(DataType.DOUBLE, w.shape());
-            AdaptiveMaxPool.INSTANCE.forward(x, out);
-            assertEquals(0.0, maxAbsDiff(tensor(c.get("adaptiveMax")), out), 1e-12, "forward " + name);
-            INDArray grad = Nd4j.create(DataType.DOUBLE, x.shape());
-            AdaptiveMaxPool.INSTANCE.backward(x, w, grad);
-            assertEquals(0.0, maxAbsDiff(tensor(c.get("adaptiveMaxGrad")), grad), 1e-12, "gradient " + name);
-        }
+        TorchFixture.assertMatchesResizeCases(AdaptiveMaxPool.INSTANCE, "adaptiveMax");
     }
 
     @Test

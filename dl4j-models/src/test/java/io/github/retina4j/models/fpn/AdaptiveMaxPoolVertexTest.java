@@ -1,8 +1,6 @@
 package io.github.retina4j.models.fpn;
 
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,35 +48,13 @@ class AdaptiveMaxPoolVertexTest {
 
     @Test
     void jsonRoundTrip() {
-        ComputationGraphConfiguration conf = ResizeVertexGraphs.configuration(new AdaptiveMaxPoolVertex(), WorkspaceMode.NONE);
-        String json = conf.toJson();
-        assertTrue(json.contains(AdaptiveMaxPoolVertex.class.getName()), json);
-        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
-        GraphVertex v = back.getVertices().get("resize");
-        assertInstanceOf(AdaptiveMaxPoolVertex.class, v);
-        assertEquals(new AdaptiveMaxPoolVertex(), v);
-        assertNotEquals(new NearestResizeVertex(), v);
-        assertEquals(conf, back);
-        assertEquals(new AdaptiveMaxPoolVertex(), new AdaptiveMaxPoolVertex().clone());
+        ResizeVertexGraphs.assertJsonRoundTrip(new AdaptiveMaxPoolVertex(), new NearestResizeVertex());
     }
 
     /** Same outputs and gradients with DL4J workspaces on as off, over fits at changing sizes. */
     @Test
     void workspacesOnAndOffAgree() {
-        ComputationGraph off = ResizeVertexGraphs.graph(new AdaptiveMaxPoolVertex(), WorkspaceMode.NONE);
-        ComputationGraph on = ResizeVertexGraphs.graph(new AdaptiveMaxPoolVertex(), WorkspaceMode.ENABLED);
-        on.setParams(off.params().dup());
-        int[][] sizes = {{12, 20, 6, 10}, {13, 21, 6, 10}, {7, 9, 3, 5}, {12, 20, 6, 10}};
-        for (int[] s : sizes) {
-            INDArray[][] d = ResizeVertexGraphs.data(3, s[0], s[1], s[2], s[3]);
-            for (ComputationGraph g : new ComputationGraph[]{off, on}) {
-                g.setInputs(d[0]);
-                g.setLabels(d[1]);
-                g.computeGradientAndScore();
-            }
-            assertEquals(off.score(), on.score(), 1e-12);
-            assertEquals(off.gradient().gradient(), on.gradient().gradient());
-            assertEquals(off.outputSingle(d[0]), on.outputSingle(d[0]));
-        }
+        ResizeVertexGraphs.assertWorkspacesOnAndOffAgree(new AdaptiveMaxPoolVertex(),
+                new int[][]{{12, 20, 6, 10}, {13, 21, 6, 10}, {7, 9, 3, 5}, {12, 20, 6, 10}});
     }
 }

@@ -60,4 +60,36 @@ final class ResizeVertexGraphs {
         return GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g).inputs(d[0]).labels(d[1])
                 .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9));
     }
+
+    /** The vertex survives a JSON round trip of its graph as an equal vertex of its own class, unequal to {@code other}. */
+    static void assertJsonRoundTrip(GraphVertex resize, GraphVertex other) {
+        ComputationGraphConfiguration conf = configuration(resize, WorkspaceMode.NONE);
+        String json = conf.toJson();
+        org.junit.jupiter.api.Assertions.assertTrue(json.contains(resize.getClass().getName()), json);
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
+        GraphVertex v = back.getVertices().get("resize");
+        org.junit.jupiter.api.Assertions.assertInstanceOf(resize.getClass(), v);
+        org.junit.jupiter.api.Assertions.assertEquals(resize, v);
+        org.junit.jupiter.api.Assertions.assertNotEquals(other, v);
+        org.junit.jupiter.api.Assertions.assertEquals(conf, back);
+        org.junit.jupiter.api.Assertions.assertEquals(resize, resize.clone());
+    }
+
+    /** Same scores, gradients and outputs with DL4J workspaces on as off, over fits at the given size quadruples. */
+    static void assertWorkspacesOnAndOffAgree(GraphVertex resize, int[][] sizes) {
+        ComputationGraph off = graph(resize, WorkspaceMode.NONE);
+        ComputationGraph on = graph(resize, WorkspaceMode.ENABLED);
+        on.setParams(off.params().dup());
+        for (int[] s : sizes) {
+            INDArray[][] d = data(3, s[0], s[1], s[2], s[3]);
+            for (ComputationGraph g : new ComputationGraph[]{off, on}) {
+                g.setInputs(d[0]);
+                g.setLabels(d[1]);
+                g.computeGradientAndScore();
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(off.score(), on.score(), 1e-12);
+            org.junit.jupiter.api.Assertions.assertEquals(off.gradient().gradient(), on.gradient().gradient());
+            org.junit.jupiter.api.Assertions.assertEquals(off.outputSingle(d[0]), on.outputSingle(d[0]));
+        }
+    }
 }

@@ -51,4 +51,26 @@ final class TorchFixture {
         }
         return a.castTo(DataType.DOUBLE).sub(b.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
     }
+
+    /**
+     * Checks {@code op} against every case of {@code resize_ops.json}: its forward against {@code <key>} and its
+     * gradient of sum(out · weight) against {@code <key>Grad}, both to 1e-12.
+     */
+    static void assertMatchesResizeCases(SpatialResize op, String key) {
+        JsonNode cases = load("resize_ops.json").get("cases");
+        org.junit.jupiter.api.Assertions.assertTrue(cases.size() >= 14, "fixture has too few cases: " + cases.size());
+        for (JsonNode c : cases) {
+            String name = c.get("inH") + "x" + c.get("inW") + "->" + c.get("outH") + "x" + c.get("outW")
+                    + (c.get("ties").asBoolean() ? " (ties)" : "");
+            INDArray x = tensor(c.get("x"));
+            INDArray w = tensor(c.get("weight"));
+            INDArray out = Nd4j.create(DataType.DOUBLE, w.shape());
+            op.forward(x, out);
+            org.junit.jupiter.api.Assertions.assertEquals(0.0, maxAbsDiff(tensor(c.get(key)), out), 1e-12, "forward " + name);
+            INDArray grad = Nd4j.create(DataType.DOUBLE, x.shape());
+            op.backward(x, w, grad);
+            org.junit.jupiter.api.Assertions.assertEquals(0.0, maxAbsDiff(tensor(c.get(key + "Grad")), grad), 1e-12,
+                    "gradient " + name);
+        }
+    }
 }
