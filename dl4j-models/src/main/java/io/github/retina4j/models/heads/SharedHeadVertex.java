@@ -2,6 +2,8 @@ package io.github.retina4j.models.heads;
 
 import io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
@@ -37,9 +39,12 @@ import java.util.Objects;
  * Initialisation (paper §4.1): weights ~ N(0, {@code weightStd}), biases 0, predictor bias {@code outputBias}
  * (−log((1 − π)/π) for the class subnet).
  *
- * <p>Implemented as a SameDiff vertex because DL4J layers cannot share parameters (DL4J issue #7408); its
- * convolutions are raw {@code conv2d} ops, which run on oneDNN. Gradients are corrected for DL4J's 2× bug by
- * {@link GradientCorrectedSameDiffVertex}.
+ * <p>A {@code SameDiffVertex} configuration because DL4J layers cannot share parameters (DL4J issue #7408) and this
+ * gives parameter storage, updaters, initialisation and JSON for free. It runs in one of two {@link Backend}s:
+ * {@link Backend#NATIVE_OPS} (default), the hand-written {@link SharedHeadGraphVertex}, which calls the oneDNN
+ * {@code conv2d}/{@code conv2d_bp} ops directly and does not recompute the forward pass in the backward one; or
+ * {@link Backend#SAMEDIFF}, DL4J's SameDiff execution of {@link #defineVertex} (gradients corrected for DL4J's 2×
+ * bug by {@link GradientCorrectedSameDiffVertex}) — the reference implementation, kept for tests and benchmarks.
  */
 public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
     /** Kernel of every head convolution (paper §4, "3×3 conv layers"). */
@@ -54,6 +59,15 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
     private String outputName;
     private double weightStd;
     private double outputBias;
+    private Backend backend = Backend.NATIVE_OPS;
+
+    /** How the vertex executes; both compute the same function with the same parameters. */
+    public enum Backend {
+        /** {@link SharedHeadGraphVertex}: raw conv ops, activations kept for the backward pass. */
+        NATIVE_OPS,
+        /** DL4J's SameDiff execution of {@link #defineVertex} (recomputes the forward pass in the backward one). */
+        SAMEDIFF
+    }
 
     /** For JSON deserialisation only. */
     public SharedHeadVertex() {
@@ -91,6 +105,23 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
 
     public String predictorBias() {
         return outputName + "b";
+    }
+
+    /** @return a copy running on {@code backend} */
+    public SharedHeadVertex withBackend(Backend backend) {
+        SharedHeadVertex v = clone();
+        v.setBackend(backend);
+        return v;
+    }
+
+    @Override
+    public GraphVertex instantiate(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                                   boolean initializeParams, DataType networkDatatype) {
+        if (backend == Backend.SAMEDIFF) {
+            return super.instantiate(graph, name, idx, paramsView, initializeParams, networkDatatype);
+        }
+        setName(name);
+        return new SharedHeadGraphVertex(this, graph, name, idx, paramsView, initializeParams, networkDatatype);
     }
 
     @Override
@@ -184,9 +215,11 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
     }
 
     @Override
-    public SameDiffVertex clone() {
-        return new SharedHeadVertex(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor, outputName,
-                weightStd, outputBias);
+    public SharedHeadVertex clone() {
+        SharedHeadVertex v = new SharedHeadVertex(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor,
+                outputName, weightStd, outputBias);
+        v.setBackend(backend);
+        return v;
     }
 
     public int getNumInputs() { return numInputs; }
@@ -207,6 +240,9 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
     public void setWeightStd(double weightStd) { this.weightStd = weightStd; }
     public double getOutputBias() { return outputBias; }
     public void setOutputBias(double outputBias) { this.outputBias = outputBias; }
+    public Backend getBackend() { return backend; }
+    /** {@code null} (a model file written before the switch existed) means the default. */
+    public void setBackend(Backend backend) { this.backend = backend == null ? Backend.NATIVE_OPS : backend; }
 
     @Override
     public boolean equals(Object o) {
@@ -214,11 +250,13 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
         if (!(o instanceof SharedHeadVertex v)) return false;
         return numInputs == v.numInputs && inChannels == v.inChannels && channels == v.channels && numConvs == v.numConvs
                 && numAnchors == v.numAnchors && outputsPerAnchor == v.outputsPerAnchor
-                && Objects.equals(outputName, v.outputName) && weightStd == v.weightStd && outputBias == v.outputBias;
+                && Objects.equals(outputName, v.outputName) && weightStd == v.weightStd && outputBias == v.outputBias
+                && backend == v.backend;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor, outputName, weightStd, outputBias);
+        return Objects.hash(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor, outputName, weightStd, outputBias,
+                backend);
     }
 }
