@@ -14,10 +14,10 @@ import java.util.Map;
  * c-order array of the requested shape laid over the start of a flat buffer that only grows (to the largest
  * request seen under that name).
  *
- * <p>Why: our graphs run without DL4J workspaces (RetinaNet#WORKSPACE_MODE), so every fresh {@code INDArray}
- * is a new native allocation whose pages the OS faults in and zeroes — measured at 7 % of a RetinaNet training
- * step plus a large system-time share. Arrays handed back to DL4J (vertex outputs, input errors) must stay
- * fresh; the intermediates a layer keeps to itself can live here.
+ * <p>Why: without DL4J workspaces (graphs with SameDiff vertices, RetinaNet#workspaceMode) every fresh
+ * {@code INDArray} is a new native allocation whose pages the OS faults in and zeroes; with workspaces, arrays kept
+ * from the forward to the backward pass would need DL4J's FF_CACHE plumbing. Arrays handed back to DL4J (vertex
+ * outputs, input errors) come from its workspace manager; the intermediates a layer keeps to itself live here.
  *
  * <p>Contents are not cleared: callers overwrite what they read. The storage is allocated outside any open
  * workspace. Not thread-safe (neither is the DL4J graph that owns it).

@@ -59,7 +59,7 @@ public final class FeaturePyramid {
         int p6InCh = cfg.p6Source() == FpnConfig.P6Source.C5 ? c.channels()[2] : ch;
         p[3] = PREFIX + "extra_blocks.p6";
         g.addLayer(p[3], conv(p6InCh, ch, 3, 2, 1), p6In);
-        // P6 is itself an output level, so ReLU must not touch it: with workspaces off (RetinaNet.WORKSPACE_MODE)
+        // P6 is itself an output level, so ReLU must not touch it: with workspaces off (RetinaNet.workspaceMode)
         // DL4J's ActivationLayer applies its activation in place on its input at inference. ScaleVertex(1) copies.
         g.addVertex(PREFIX + "extra_blocks.p7.copy", new ScaleVertex(1.0), p[3]);
         g.addLayer(PREFIX + "extra_blocks.p7.relu", new ActivationLayer.Builder().activation(Activation.RELU).build(),

@@ -13,10 +13,12 @@ import io.github.retina4j.models.dl4j.OneDnnSupport;
 import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
 import io.github.retina4j.models.fpn.FeaturePyramid;
 import io.github.retina4j.models.heads.RetinaHead;
+import io.github.retina4j.models.heads.SharedHeadVertex;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -89,14 +91,31 @@ public final class RetinaNet {
     public static final double SMALL_LEARNING_RATE = 1e-3;
 
     /**
-     * DL4J workspaces are off for detector graphs. With {@code ENABLED}, DL4J 1.0.0-M2.1 reuses workspace memory
-     * still referenced by the SameDiff vertices (shared heads, non-local block) once the activations outgrow the
-     * first iteration's workspace: measured on the small RetinaNet at 256x256, batch 8, the second {@code fit}
-     * crashed the JVM (SIGSEGV in libnd4jcpu's RELU) or, where it survived, produced Inf gradients and a loss
-     * that diverged to 1e17 and differed between runs with the same seed. {@code NONE} trains deterministically.
-     * Guarded by {@code RetinaNetTest#trainingIsDeterministicWithoutWorkspaces}.
+     * DL4J workspace mode of a graph that contains a vertex executed through SameDiff (Libra's non-local block, or
+     * heads built with {@link SharedHeadVertex.Backend#SAMEDIFF}). With {@code ENABLED}, DL4J 1.0.0-M2.1 reuses
+     * workspace memory still referenced by SameDiff vertices once the activations outgrow the first iteration's
+     * workspace: measured (session 1, SameDiff heads) on the small RetinaNet at 256x256, batch 8, the second
+     * {@code fit} crashed the JVM (SIGSEGV in libnd4jcpu's RELU) or produced Inf gradients and a loss that diverged
+     * and differed between runs with the same seed.
      */
-    public static final WorkspaceMode WORKSPACE_MODE = WorkspaceMode.NONE;
+    public static final WorkspaceMode WORKSPACES_WITH_SAMEDIFF = WorkspaceMode.NONE;
+    /**
+     * Workspace mode of every other graph: DL4J reuses activation and gradient memory across iterations instead of
+     * allocating (and page-faulting) fresh native memory for every layer output (measured: 23 % of a ResNet-50
+     * RetinaNet training step went to {@code allocateDataBuffer} without workspaces).
+     */
+    public static final WorkspaceMode WORKSPACES = WorkspaceMode.ENABLED;
+
+    /** {@link #WORKSPACES_WITH_SAMEDIFF} if any vertex of {@code conf} runs through SameDiff, else {@link #WORKSPACES}. */
+    public static WorkspaceMode workspaceMode(ComputationGraphConfiguration conf) {
+        for (org.deeplearning4j.nn.conf.graph.GraphVertex v : conf.getVertices().values()) {
+            boolean nativeHead = v instanceof SharedHeadVertex h && h.getBackend() == SharedHeadVertex.Backend.NATIVE_OPS;
+            if (v instanceof SameDiffVertex && !nativeHead) {
+                return WORKSPACES_WITH_SAMEDIFF;
+            }
+        }
+        return WORKSPACES;
+    }
 
     /** The DL4J configuration for {@code c}. */
     public static ComputationGraphConfiguration configuration(RetinaNetConfig c) {
@@ -107,9 +126,7 @@ public final class RetinaNet {
                 // gradients by N a second time (dl4j-losses package-info, "normalisation contract")
                 .miniBatch(false)
                 .dataType(c.dataType())
-                .updater(c.updater())
-                .trainingWorkspaceMode(WORKSPACE_MODE)
-                .inferenceWorkspaceMode(WORKSPACE_MODE);
+                .updater(c.updater());
         if (c.weightDecay() > 0) {
             nn.weightDecay(c.weightDecay()).weightDecayBias(c.weightDecay());
         }
@@ -132,7 +149,11 @@ public final class RetinaNet {
             g.addLayer(BOX_OUTPUT, output(c.boxLoss()), heads[1]);
             g.setOutputs(CLASS_OUTPUT, BOX_OUTPUT);
         }
-        return g.build();
+        ComputationGraphConfiguration conf = g.build();
+        WorkspaceMode workspaces = workspaceMode(conf);
+        conf.setTrainingWorkspaceMode(workspaces);
+        conf.setInferenceWorkspaceMode(workspaces);
+        return conf;
     }
 
     /** A freshly initialised graph for {@code c}. */

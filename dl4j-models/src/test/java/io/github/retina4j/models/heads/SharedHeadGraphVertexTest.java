@@ -37,11 +37,11 @@ class SharedHeadGraphVertexTest {
     private static final int IN = 4;
 
     private static ComputationGraph graph(Backend backend, DataType type, int convs, int anchors, int k) {
-        return graph(backend, type, convs, anchors, k, RetinaNet.WORKSPACE_MODE);
+        return graph(backend, type, convs, anchors, k, RetinaNet.WORKSPACES_WITH_SAMEDIFF);
     }
 
     /**
-     * Like the project's graphs, the SameDiff reference runs without workspaces: with DL4J's per-thread workspaces
+     * The SameDiff reference runs without workspaces, as the project runs SameDiff vertices: with DL4J's per-thread workspaces
      * on, a SameDiff vertex trained alternately with another graph on the same thread went NaN at its third step
      * (measured while writing this test), which makes it useless as a reference.
      */
@@ -178,7 +178,7 @@ class SharedHeadGraphVertexTest {
     }
 
     /**
-     * The hand-written vertex under DL4J workspaces (the project trains without them, RetinaNet#WORKSPACE_MODE):
+     * The hand-written vertex under DL4J workspaces (how RetinaNet trains, RetinaNet#workspaceMode):
      * three SGD steps give the same parameters as without.
      */
     @Test

@@ -89,7 +89,6 @@ public final class HeadBenchmark {
         HeadConfig hc = HeadConfig.paper();
         String[] in = {"p3", "p4", "p5", "p6", "p7"};
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
-                .trainingWorkspaceMode(RetinaNet.WORKSPACE_MODE).inferenceWorkspaceMode(RetinaNet.WORKSPACE_MODE)
                 .updater(new Nesterovs(0.0, 0.9)).graphBuilder().addInputs(in).addInputs("tiny");
         // DL4J's ComputationGraph.fit is a no-op when no *layer* has parameters (vertex parameters are not counted):
         // a one-weight side branch makes it train the heads.
@@ -100,7 +99,11 @@ public final class HeadBenchmark {
         b.addVertex("cls", cls, in).addVertex("box", box, in);
         b.addLayer("clsOut", new RnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY).build(), "cls");
         b.addLayer("boxOut", new RnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY).build(), "box");
-        ComputationGraph g = new ComputationGraph(b.setOutputs("clsOut", "boxOut", "tinyOut").build());
+        ComputationGraphConfiguration conf = b.setOutputs("clsOut", "boxOut", "tinyOut").build();
+        // as the detector graphs: workspaces unless a vertex runs through SameDiff
+        conf.setTrainingWorkspaceMode(RetinaNet.workspaceMode(conf));
+        conf.setInferenceWorkspaceMode(RetinaNet.workspaceMode(conf));
+        ComputationGraph g = new ComputationGraph(conf);
         g.init();
         return g;
     }
