@@ -1,6 +1,10 @@
 package io.github.retina4j.models.fpn;
 
+import io.github.retina4j.models.dl4j.DualBackendVertex;
 import io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex;
+import io.github.retina4j.models.dl4j.VertexBackend;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
@@ -27,16 +31,20 @@ import java.util.Objects;
  * </pre>
  * Parameters (no underscores, DL4J splits keys at '_'): {@code gW/gb}, {@code thetaW/thetab}, {@code phiW/phib},
  * {@code convOutW/convOutb} (mmdetection {@code g.conv}, {@code theta.conv}, {@code phi.conv}, {@code conv_out.conv})
- * (weights YXIO {@code [1, 1, in, out]}). θ, φ, g ~ N(0, 0.01) as mmdetection. SameDiff is needed for the batched
- * matrix products; DL4J gradients are corrected by {@link GradientCorrectedSameDiffVertex}.
+ * (weights YXIO {@code [1, 1, in, out]}). θ, φ, g ~ N(0, 0.01) as mmdetection.
+ *
+ * <p>Runs in one of two {@link VertexBackend}s: {@link VertexBackend#NATIVE_OPS} (default), the hand-written
+ * {@link NonLocalBlockGraphVertex}; or {@link VertexBackend#SAMEDIFF}, DL4J's execution of {@link #defineVertex}
+ * (gradients corrected by {@link GradientCorrectedSameDiffVertex}), the reference the tests compare with.
  */
-public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex {
+public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex implements DualBackendVertex {
     /** mmdetection NonLocal2d init std for θ, φ, g. */
     public static final double INIT_STD = 0.01;
 
     private int channels;
     private int interChannels;
     private boolean useScale;
+    private VertexBackend backend = VertexBackend.NATIVE_OPS;
 
     public NonLocalBlockVertex() {
     }
@@ -49,6 +57,23 @@ public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex {
         this.channels = channels;
         this.interChannels = interChannels;
         this.useScale = useScale;
+    }
+
+    /** @return a copy running on {@code backend} */
+    public NonLocalBlockVertex withBackend(VertexBackend backend) {
+        NonLocalBlockVertex v = clone();
+        v.setBackend(backend);
+        return v;
+    }
+
+    @Override
+    public GraphVertex instantiate(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                                   boolean initializeParams, DataType networkDatatype) {
+        if (backend == VertexBackend.SAMEDIFF) {
+            return super.instantiate(graph, name, idx, paramsView, initializeParams, networkDatatype);
+        }
+        setName(name);
+        return new NonLocalBlockGraphVertex(this, graph, name, idx, paramsView, initializeParams, networkDatatype);
     }
 
     @Override
@@ -106,8 +131,10 @@ public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex {
     }
 
     @Override
-    public SameDiffVertex clone() {
-        return new NonLocalBlockVertex(channels, interChannels, useScale);
+    public NonLocalBlockVertex clone() {
+        NonLocalBlockVertex v = new NonLocalBlockVertex(channels, interChannels, useScale);
+        v.setBackend(backend);
+        return v;
     }
 
     public int getChannels() { return channels; }
@@ -116,15 +143,19 @@ public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex {
     public void setInterChannels(int interChannels) { this.interChannels = interChannels; }
     public boolean isUseScale() { return useScale; }
     public void setUseScale(boolean useScale) { this.useScale = useScale; }
+    @Override
+    public VertexBackend getBackend() { return backend; }
+    /** {@code null} (a model file written before the switch existed) means the default. */
+    public void setBackend(VertexBackend backend) { this.backend = backend == null ? VertexBackend.NATIVE_OPS : backend; }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof NonLocalBlockVertex v && v.channels == channels && v.interChannels == interChannels
-                && v.useScale == useScale;
+                && v.useScale == useScale && v.backend == backend;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(channels, interChannels, useScale);
+        return Objects.hash(channels, interChannels, useScale, backend);
     }
 }

@@ -1,6 +1,8 @@
 package io.github.retina4j.models.heads;
 
+import io.github.retina4j.models.dl4j.DualBackendVertex;
 import io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex;
+import io.github.retina4j.models.dl4j.VertexBackend;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -40,13 +42,13 @@ import java.util.Objects;
  * (−log((1 − π)/π) for the class subnet).
  *
  * <p>A {@code SameDiffVertex} configuration because DL4J layers cannot share parameters (DL4J issue #7408) and this
- * gives parameter storage, updaters, initialisation and JSON for free. It runs in one of two {@link Backend}s:
- * {@link Backend#NATIVE_OPS} (default), the hand-written {@link SharedHeadGraphVertex}, which calls the oneDNN
+ * gives parameter storage, updaters, initialisation and JSON for free. It runs in one of two {@link VertexBackend}s:
+ * {@link VertexBackend#NATIVE_OPS} (default), the hand-written {@link SharedHeadGraphVertex}, which calls the oneDNN
  * {@code conv2d}/{@code conv2d_bp} ops directly and does not recompute the forward pass in the backward one; or
- * {@link Backend#SAMEDIFF}, DL4J's SameDiff execution of {@link #defineVertex} (gradients corrected for DL4J's 2×
+ * {@link VertexBackend#SAMEDIFF}, DL4J's SameDiff execution of {@link #defineVertex} (gradients corrected for DL4J's 2×
  * bug by {@link GradientCorrectedSameDiffVertex}) — the reference implementation, kept for tests and benchmarks.
  */
-public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
+public class SharedHeadVertex extends GradientCorrectedSameDiffVertex implements DualBackendVertex {
     /** Kernel of every head convolution (paper §4, "3×3 conv layers"). */
     public static final int KERNEL = 3;
 
@@ -59,15 +61,7 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
     private String outputName;
     private double weightStd;
     private double outputBias;
-    private Backend backend = Backend.NATIVE_OPS;
-
-    /** How the vertex executes; both compute the same function with the same parameters. */
-    public enum Backend {
-        /** {@link SharedHeadGraphVertex}: raw conv ops, activations kept for the backward pass. */
-        NATIVE_OPS,
-        /** DL4J's SameDiff execution of {@link #defineVertex} (recomputes the forward pass in the backward one). */
-        SAMEDIFF
-    }
+    private VertexBackend backend = VertexBackend.NATIVE_OPS;
 
     /** For JSON deserialisation only. */
     public SharedHeadVertex() {
@@ -108,7 +102,7 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
     }
 
     /** @return a copy running on {@code backend} */
-    public SharedHeadVertex withBackend(Backend backend) {
+    public SharedHeadVertex withBackend(VertexBackend backend) {
         SharedHeadVertex v = clone();
         v.setBackend(backend);
         return v;
@@ -117,7 +111,7 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
     @Override
     public GraphVertex instantiate(ComputationGraph graph, String name, int idx, INDArray paramsView,
                                    boolean initializeParams, DataType networkDatatype) {
-        if (backend == Backend.SAMEDIFF) {
+        if (backend == VertexBackend.SAMEDIFF) {
             return super.instantiate(graph, name, idx, paramsView, initializeParams, networkDatatype);
         }
         setName(name);
@@ -240,9 +234,10 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex {
     public void setWeightStd(double weightStd) { this.weightStd = weightStd; }
     public double getOutputBias() { return outputBias; }
     public void setOutputBias(double outputBias) { this.outputBias = outputBias; }
-    public Backend getBackend() { return backend; }
+    @Override
+    public VertexBackend getBackend() { return backend; }
     /** {@code null} (a model file written before the switch existed) means the default. */
-    public void setBackend(Backend backend) { this.backend = backend == null ? Backend.NATIVE_OPS : backend; }
+    public void setBackend(VertexBackend backend) { this.backend = backend == null ? VertexBackend.NATIVE_OPS : backend; }
 
     @Override
     public boolean equals(Object o) {

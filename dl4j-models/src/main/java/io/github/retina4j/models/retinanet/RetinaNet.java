@@ -9,11 +9,12 @@ import io.github.retina4j.models.backbone.SmallBackboneConfig;
 import io.github.retina4j.models.fpn.FpnConfig;
 import io.github.retina4j.models.heads.HeadConfig;
 import org.nd4j.linalg.learning.config.Adam;
+import io.github.retina4j.models.dl4j.DualBackendVertex;
 import io.github.retina4j.models.dl4j.OneDnnSupport;
+import io.github.retina4j.models.dl4j.VertexBackend;
 import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
 import io.github.retina4j.models.fpn.FeaturePyramid;
 import io.github.retina4j.models.heads.RetinaHead;
-import io.github.retina4j.models.heads.SharedHeadVertex;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -91,8 +92,8 @@ public final class RetinaNet {
     public static final double SMALL_LEARNING_RATE = 1e-3;
 
     /**
-     * DL4J workspace mode of a graph that contains a vertex executed through SameDiff (Libra's non-local block, or
-     * heads built with {@link SharedHeadVertex.Backend#SAMEDIFF}). With {@code ENABLED}, DL4J 1.0.0-M2.1 reuses
+     * DL4J workspace mode of a graph that contains a vertex executed through SameDiff (a shared head or non-local
+     * block built with {@link VertexBackend#SAMEDIFF}, the reference implementations). With {@code ENABLED}, DL4J 1.0.0-M2.1 reuses
      * workspace memory still referenced by SameDiff vertices once the activations outgrow the first iteration's
      * workspace: measured (session 1, SameDiff heads) on the small RetinaNet at 256x256, batch 8, the second
      * {@code fit} crashed the JVM (SIGSEGV in libnd4jcpu's RELU) or produced Inf gradients and a loss that diverged
@@ -109,8 +110,8 @@ public final class RetinaNet {
     /** {@link #WORKSPACES_WITH_SAMEDIFF} if any vertex of {@code conf} runs through SameDiff, else {@link #WORKSPACES}. */
     public static WorkspaceMode workspaceMode(ComputationGraphConfiguration conf) {
         for (org.deeplearning4j.nn.conf.graph.GraphVertex v : conf.getVertices().values()) {
-            boolean nativeHead = v instanceof SharedHeadVertex h && h.getBackend() == SharedHeadVertex.Backend.NATIVE_OPS;
-            if (v instanceof SameDiffVertex && !nativeHead) {
+            boolean handWritten = v instanceof DualBackendVertex d && d.getBackend() == VertexBackend.NATIVE_OPS;
+            if (v instanceof SameDiffVertex && !handWritten) {
                 return WORKSPACES_WITH_SAMEDIFF;
             }
         }

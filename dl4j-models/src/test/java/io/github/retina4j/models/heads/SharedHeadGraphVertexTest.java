@@ -1,6 +1,6 @@
 package io.github.retina4j.models.heads;
 
-import io.github.retina4j.models.heads.SharedHeadVertex.Backend;
+import io.github.retina4j.models.dl4j.VertexBackend;
 import io.github.retina4j.models.retinanet.RetinaNet;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -36,7 +36,7 @@ class SharedHeadGraphVertexTest {
     private static final int LEVELS = 3;
     private static final int IN = 4;
 
-    private static ComputationGraph graph(Backend backend, DataType type, int convs, int anchors, int k) {
+    private static ComputationGraph graph(VertexBackend backend, DataType type, int convs, int anchors, int k) {
         return graph(backend, type, convs, anchors, k, RetinaNet.WORKSPACES_WITH_SAMEDIFF);
     }
 
@@ -45,7 +45,7 @@ class SharedHeadGraphVertexTest {
      * on, a SameDiff vertex trained alternately with another graph on the same thread went NaN at its third step
      * (measured while writing this test), which makes it useless as a reference.
      */
-    private static ComputationGraph graph(Backend backend, DataType type, int convs, int anchors, int k,
+    private static ComputationGraph graph(VertexBackend backend, DataType type, int convs, int anchors, int k,
                                           WorkspaceMode workspaces) {
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(11).dataType(type)
                 .trainingWorkspaceMode(workspaces).inferenceWorkspaceMode(workspaces)
@@ -86,8 +86,8 @@ class SharedHeadGraphVertexTest {
     }
 
     private static ComputationGraph[] pair(DataType type, int convs, int anchors, int k) {
-        ComputationGraph sd = graph(Backend.SAMEDIFF, type, convs, anchors, k);
-        ComputationGraph nat = graph(Backend.NATIVE_OPS, type, convs, anchors, k);
+        ComputationGraph sd = graph(VertexBackend.SAMEDIFF, type, convs, anchors, k);
+        ComputationGraph nat = graph(VertexBackend.NATIVE_OPS, type, convs, anchors, k);
         nat.setParams(sd.params().dup());
         return new ComputationGraph[]{sd, nat};
     }
@@ -101,11 +101,11 @@ class SharedHeadGraphVertexTest {
 
     @Test
     void instantiatesTheHandWrittenVertexByDefault() {
-        ComputationGraph g = graph(Backend.NATIVE_OPS, DataType.FLOAT, 1, 2, 3);
+        ComputationGraph g = graph(VertexBackend.NATIVE_OPS, DataType.FLOAT, 1, 2, 3);
         GraphVertex v = g.getVertex("head");
         assertInstanceOf(SharedHeadGraphVertex.class, v);
-        assertEquals(Backend.NATIVE_OPS, new SharedHeadVertex(1, 1, 1, 1, 1, 1, "x", 0.1, 0).getBackend());
-        assertTrue(!(graph(Backend.SAMEDIFF, DataType.FLOAT, 1, 2, 3).getVertex("head") instanceof SharedHeadGraphVertex));
+        assertEquals(VertexBackend.NATIVE_OPS, new SharedHeadVertex(1, 1, 1, 1, 1, 1, "x", 0.1, 0).getBackend());
+        assertTrue(!(graph(VertexBackend.SAMEDIFF, DataType.FLOAT, 1, 2, 3).getVertex("head") instanceof SharedHeadGraphVertex));
     }
 
     @Test
@@ -151,8 +151,8 @@ class SharedHeadGraphVertexTest {
      */
     @Test
     void singlePrecisionTracksDoublePrecision() {
-        ComputationGraph d = graph(Backend.NATIVE_OPS, DataType.DOUBLE, 2, 2, 5);
-        ComputationGraph f = graph(Backend.NATIVE_OPS, DataType.FLOAT, 2, 2, 5);
+        ComputationGraph d = graph(VertexBackend.NATIVE_OPS, DataType.DOUBLE, 2, 2, 5);
+        ComputationGraph f = graph(VertexBackend.NATIVE_OPS, DataType.FLOAT, 2, 2, 5);
         f.setParams(d.params().castTo(DataType.FLOAT));
         for (int step = 0; step < 4; step++) {
             MultiDataSet md = batch(DataType.DOUBLE, 2, 5, 100 + step);
@@ -183,8 +183,8 @@ class SharedHeadGraphVertexTest {
      */
     @Test
     void workspacesOnAndOffTrainAlike() {
-        ComputationGraph off = graph(Backend.NATIVE_OPS, DataType.DOUBLE, 2, 2, 5);
-        ComputationGraph on = graph(Backend.NATIVE_OPS, DataType.DOUBLE, 2, 2, 5, WorkspaceMode.ENABLED);
+        ComputationGraph off = graph(VertexBackend.NATIVE_OPS, DataType.DOUBLE, 2, 2, 5);
+        ComputationGraph on = graph(VertexBackend.NATIVE_OPS, DataType.DOUBLE, 2, 2, 5, WorkspaceMode.ENABLED);
         on.setParams(off.params().dup());
         for (int step = 0; step < 3; step++) {
             off.fit(batch(DataType.DOUBLE, 2, 5, 100 + step));
@@ -196,7 +196,7 @@ class SharedHeadGraphVertexTest {
 
     @Test
     void trainingAndInferenceForwardAgree() {
-        ComputationGraph g = graph(Backend.NATIVE_OPS, DataType.DOUBLE, 2, 2, 3);
+        ComputationGraph g = graph(VertexBackend.NATIVE_OPS, DataType.DOUBLE, 2, 2, 3);
         INDArray[] x = levels(DataType.DOUBLE, 3);
         INDArray train = g.feedForward(x, true).get("head").dup();
         INDArray infer = g.feedForward(x, false).get("head");
@@ -205,7 +205,7 @@ class SharedHeadGraphVertexTest {
 
     @Test
     void backwardWithoutTrainingForwardIsAClearError() {
-        ComputationGraph g = graph(Backend.NATIVE_OPS, DataType.DOUBLE, 1, 1, 1);
+        ComputationGraph g = graph(VertexBackend.NATIVE_OPS, DataType.DOUBLE, 1, 1, 1);
         SharedHeadGraphVertex v = (SharedHeadGraphVertex) g.getVertex("head");
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> v.doBackward(false, org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces()));
@@ -214,17 +214,17 @@ class SharedHeadGraphVertexTest {
 
     @Test
     void backendSurvivesJsonAndDefaultsForOldFiles() {
-        ComputationGraph g = graph(Backend.SAMEDIFF, DataType.FLOAT, 1, 1, 2);
+        ComputationGraph g = graph(VertexBackend.SAMEDIFF, DataType.FLOAT, 1, 1, 2);
         String json = g.getConfiguration().toJson();
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
-        assertEquals(Backend.SAMEDIFF, ((SharedHeadVertex) back.getVertices().get("head")).getBackend());
+        assertEquals(VertexBackend.SAMEDIFF, ((SharedHeadVertex) back.getVertices().get("head")).getBackend());
         // a model file written before the switch existed has no "backend" field
         String old = json.replaceAll(",?\\s*\"backend\"\\s*:\\s*\"SAMEDIFF\"", "");
         assertTrue(!old.contains("backend"), "the field was removed");
         ComputationGraphConfiguration legacy = ComputationGraphConfiguration.fromJson(old);
-        assertEquals(Backend.NATIVE_OPS, ((SharedHeadVertex) legacy.getVertices().get("head")).getBackend());
+        assertEquals(VertexBackend.NATIVE_OPS, ((SharedHeadVertex) legacy.getVertices().get("head")).getBackend());
         SharedHeadVertex v = new SharedHeadVertex(1, 1, 1, 1, 1, 1, "x", 0.1, 0);
         v.setBackend(null);
-        assertEquals(Backend.NATIVE_OPS, v.getBackend());
+        assertEquals(VertexBackend.NATIVE_OPS, v.getBackend());
     }
 }

@@ -1,6 +1,7 @@
 package io.github.retina4j.models.retinanet;
 
 import io.github.retina4j.models.heads.RetinaHead;
+import io.github.retina4j.models.dl4j.VertexBackend;
 import io.github.retina4j.models.heads.SharedHeadVertex;
 import io.github.retina4j.models.backbone.ResNetConfig;
 import io.github.retina4j.models.backbone.SmallBackboneConfig;
@@ -137,49 +138,50 @@ class RetinaNetTest {
     }
 
     /**
-     * Guards {@link RetinaNet#workspaceMode}: RetinaNet (no SameDiff vertex since the heads run on raw ops) trains
-     * with DL4J workspaces, Libra RetinaNet (SameDiff non-local block) and SameDiff-executed heads without. Under
-     * workspaces, two identical graphs trained on growing and shrinking input sizes (activations outgrowing the
-     * first iteration's workspace is what broke SameDiff vertices) must end finite and bit-identical to each other
-     * and to the same graph trained without workspaces, and infer identically.
+     * Guards {@link RetinaNet#workspaceMode}: RetinaNet and Libra RetinaNet (no SameDiff vertex since the heads and
+     * the non-local block run on raw ops) train with DL4J workspaces; a graph with a SameDiff-executed vertex
+     * without. Under workspaces, two identical graphs trained on growing and shrinking input sizes (activations
+     * outgrowing the first iteration's workspace is what broke SameDiff vertices) must end finite and bit-identical
+     * to each other and to the same graph trained without workspaces, and infer identically.
      */
     @Test
     void workspacesOnlyWithoutSameDiffVerticesAndTheyChangeNothing() {
-        RetinaNetConfig config = RetinaNet.small(3).weightDecay(1e-4).build();
-        assertEquals(WorkspaceMode.ENABLED, RetinaNet.configuration(config).getTrainingWorkspaceMode());
-        assertEquals(WorkspaceMode.ENABLED, RetinaNet.configuration(config).getInferenceWorkspaceMode());
-        assertEquals(WorkspaceMode.NONE, RetinaNet.configuration(LibraRetinaNet.small(3).build()).getTrainingWorkspaceMode());
-        ComputationGraphConfiguration sameDiffHeads = RetinaNet.configuration(config);
-        ((SharedHeadVertex) sameDiffHeads.getVertices().get(RetinaHead.CLASSIFICATION)).setBackend(SharedHeadVertex.Backend.SAMEDIFF);
+        RetinaNetConfig[] configs = {RetinaNet.small(3).weightDecay(1e-4).build(), LibraRetinaNet.small(3).build()};
+        ComputationGraphConfiguration sameDiffHeads = RetinaNet.configuration(configs[0]);
+        ((SharedHeadVertex) sameDiffHeads.getVertices().get(RetinaHead.CLASSIFICATION)).setBackend(VertexBackend.SAMEDIFF);
         assertEquals(WorkspaceMode.NONE, RetinaNet.workspaceMode(sameDiffHeads));
-
-        ComputationGraph a = RetinaNet.build(config);
-        ComputationGraph b = RetinaNet.build(config);
-        ComputationGraphConfiguration off = RetinaNet.configuration(config);
-        off.setTrainingWorkspaceMode(WorkspaceMode.NONE);
-        off.setInferenceWorkspaceMode(WorkspaceMode.NONE);
-        ComputationGraph c = new ComputationGraph(off);
-        c.init();
-        assertEquals(a.params(), c.params());
-        // the switch is real: DL4J's activation workspace (ComputationGraph.WS_ALL_LAYERS_ACT) appears only with it
-        Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-        MultiDataSet first = randomBatch(a, 4, 64, 64 * 7L);
-        c.fit(first);
-        assertFalse(Nd4j.getWorkspaceManager().checkIfWorkspaceExists("WS_ALL_LAYERS_ACT"), "no workspace when off");
-        a.fit(first);
-        assertTrue(Nd4j.getWorkspaceManager().checkIfWorkspaceExists("WS_ALL_LAYERS_ACT"), "workspace when on");
-        b.fit(first);
-        for (int size : new int[]{96, 160, 96, 192}) {
-            MultiDataSet mds = randomBatch(a, 4, size, size * 7L);
-            a.fit(mds);
-            b.fit(mds);
-            c.fit(mds);
+        for (RetinaNetConfig config : configs) {
+            String model = config.balancedPyramid() == null ? "RetinaNet" : "Libra";
+            assertEquals(WorkspaceMode.ENABLED, RetinaNet.configuration(config).getTrainingWorkspaceMode(), model);
+            assertEquals(WorkspaceMode.ENABLED, RetinaNet.configuration(config).getInferenceWorkspaceMode(), model);
+            ComputationGraph a = RetinaNet.build(config);
+            ComputationGraph b = RetinaNet.build(config);
+            ComputationGraphConfiguration off = RetinaNet.configuration(config);
+            off.setTrainingWorkspaceMode(WorkspaceMode.NONE);
+            off.setInferenceWorkspaceMode(WorkspaceMode.NONE);
+            ComputationGraph c = new ComputationGraph(off);
+            c.init();
+            assertEquals(a.params(), c.params());
+            // the switch is real: DL4J's activation workspace (ComputationGraph.WS_ALL_LAYERS_ACT) appears only with it
+            Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+            MultiDataSet first = randomBatch(a, 4, 64, 64 * 7L);
+            c.fit(first);
+            assertFalse(Nd4j.getWorkspaceManager().checkIfWorkspaceExists("WS_ALL_LAYERS_ACT"), "no workspace when off");
+            a.fit(first);
+            assertTrue(Nd4j.getWorkspaceManager().checkIfWorkspaceExists("WS_ALL_LAYERS_ACT"), "workspace when on");
+            b.fit(first);
+            for (int size : new int[]{96, 160, 96, 192}) {
+                MultiDataSet mds = randomBatch(a, 4, size, size * 7L);
+                a.fit(mds);
+                b.fit(mds);
+                c.fit(mds);
+            }
+            assertTrue(Double.isFinite(a.params().norm2Number().doubleValue()), model + ": parameters must stay finite");
+            assertEquals(a.params(), b.params(), model + ": same config + same batches must give identical parameters");
+            assertEquals(c.params(), a.params(), model + ": workspaces on and off must give identical parameters");
+            INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 128, 160);
+            assertEquals(c.output(x)[0], a.output(x)[0], model + ": inference with and without workspaces");
         }
-        assertTrue(Double.isFinite(a.params().norm2Number().doubleValue()), "parameters must stay finite");
-        assertEquals(a.params(), b.params(), "same config + same batches must give identical parameters");
-        assertEquals(c.params(), a.params(), "workspaces on and off must give identical parameters");
-        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 128, 160);
-        assertEquals(c.output(x)[0], a.output(x)[0], "inference with and without workspaces");
     }
 
     private static MultiDataSet randomBatch(ComputationGraph g, int n, int size, long seed) {

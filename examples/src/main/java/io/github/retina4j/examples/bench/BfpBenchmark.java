@@ -31,8 +31,8 @@ import java.util.Locale;
  * <p>Per size, float32, 256 channels, batch 1 (inference) and forward + backward (training step without
  * update, external gradients at the outputs): (a) "resize": the BFP without the non-local refinement (gather,
  * average, scatter, residual add) — the part that changed; (b) "bfp": the whole BFP with the non-local block;
- * each without DL4J workspaces (as Libra RetinaNet runs, {@link RetinaNet#WORKSPACES_WITH_SAMEDIFF}: its non-local
- * block is a SameDiff vertex) and with them (less allocation noise). Run with a bounded native heap, e.g. {@code -Xmx2g -Dorg.bytedeco.javacpp.maxbytes=3g
+ * each without DL4J workspaces ({@link RetinaNet#WORKSPACES_WITH_SAMEDIFF}) and with them (as Libra RetinaNet runs,
+ * {@link RetinaNet#WORKSPACES}). Run with a bounded native heap, e.g. {@code -Xmx2g -Dorg.bytedeco.javacpp.maxbytes=3g
  * -Dorg.bytedeco.javacpp.maxphysicalbytes=6g}: without workspaces ND4J frees native memory only through the GC,
  * and an unbounded run grew to 20 GB resident here.
  * Run: {@code java ... BfpBenchmark [warmup=3] [iterations=10] [sizes=512x512,768x1280,800x1344]}.

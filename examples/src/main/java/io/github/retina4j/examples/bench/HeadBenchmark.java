@@ -3,7 +3,7 @@ package io.github.retina4j.examples.bench;
 import io.github.retina4j.models.heads.HeadConfig;
 import io.github.retina4j.models.heads.RetinaHead;
 import io.github.retina4j.models.heads.SharedHeadVertex;
-import io.github.retina4j.models.heads.SharedHeadVertex.Backend;
+import io.github.retina4j.models.dl4j.VertexBackend;
 import io.github.retina4j.models.retinanet.RetinaNet;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -31,8 +31,8 @@ import java.util.Locale;
 /**
  * The two shared RetinaNet subnets alone (paper configuration: 4 × 3×3 conv 256 + predictor, 9 anchors, 80 classes)
  * on the P3–P7 feature sizes of an input size: training step (batch 2, forward + backward + momentum-SGD update) and
- * inference (batch 1), for the hand-written {@link Backend#NATIVE_OPS} runtime against DL4J's SameDiff execution
- * ({@link Backend#SAMEDIFF}, the baseline) in the same run, and against torchvision's {@code RetinaNetHead} when
+ * inference (batch 1), for the hand-written {@link VertexBackend#NATIVE_OPS} runtime against DL4J's SameDiff execution
+ * ({@link VertexBackend#SAMEDIFF}, the baseline) in the same run, and against torchvision's {@code RetinaNetHead} when
  * Debian's torch is installed. An MSE loss on both outputs keeps the loss cost small and equal for all.
  *
  * <p>Usage: {@code HeadBenchmark [warmup] [iterations] [HxW,...] [notorch]}.
@@ -59,8 +59,8 @@ public final class HeadBenchmark {
         for (String s : sizes.split(",")) {
             int h = Integer.parseInt(s.split("x")[0]);
             int w = Integer.parseInt(s.split("x")[1]);
-            double[] sd = time(Backend.SAMEDIFF, h, w, warmup, iterations);
-            double[] nat = time(Backend.NATIVE_OPS, h, w, warmup, iterations);
+            double[] sd = time(VertexBackend.SAMEDIFF, h, w, warmup, iterations);
+            double[] nat = time(VertexBackend.NATIVE_OPS, h, w, warmup, iterations);
             double[] torch = skipTorch ? null : torch(h, w, warmup, iterations, threads);
             rows.add(String.format(Locale.ROOT, "| %dx%d | %.3f | %.3f | %.2f× | %s | %s | %.3f | %.3f | %.2f× | %s | %s |",
                     h, w, sd[0], nat[0], sd[0] / nat[0], torch == null ? "n/a" : String.format(Locale.ROOT, "%.3f", torch[0]),
@@ -85,7 +85,7 @@ public final class HeadBenchmark {
         return hw;
     }
 
-    private static ComputationGraph graph(Backend backend) {
+    private static ComputationGraph graph(VertexBackend backend) {
         HeadConfig hc = HeadConfig.paper();
         String[] in = {"p3", "p4", "p5", "p6", "p7"};
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(1).dataType(DataType.FLOAT)
@@ -109,7 +109,7 @@ public final class HeadBenchmark {
     }
 
     /** @return {median train step, median inference} in seconds */
-    private static double[] time(Backend backend, int h, int w, int warmup, int iterations) {
+    private static double[] time(VertexBackend backend, int h, int w, int warmup, int iterations) {
         ComputationGraph g = graph(backend);
         long[][] hw = levels(h, w);
         INDArray[] x1 = new INDArray[hw.length];
