@@ -1,5 +1,6 @@
 package io.github.retina4j.models.backbone;
 
+import io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -156,9 +157,9 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages)
     }
 
     private static Layer conv(int in, int out, int k, int stride, int pad) {
-        return new ConvolutionLayer.Builder(k, k).nIn(in).nOut(out).stride(stride, stride).padding(pad, pad)
-                .convolutionMode(ConvolutionMode.Truncate).hasBias(false).weightInit(WeightInit.RELU)
-                .activation(Activation.IDENTITY).build();
+        return NoRecomputeConvolutionLayer.of(new ConvolutionLayer.Builder(k, k).nIn(in).nOut(out).stride(stride, stride)
+                .padding(pad, pad).convolutionMode(ConvolutionMode.Truncate).hasBias(false).weightInit(WeightInit.RELU)
+                .activation(Activation.IDENTITY));
     }
 
     private Layer norm(int channels, Activation activation) {

@@ -1,5 +1,6 @@
 package io.github.retina4j.models.backbone;
 
+import io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -67,9 +68,9 @@ public record SmallBackboneConfig(int[] widths) implements BackboneConfig {
     }
 
     private static ConvolutionLayer conv(int in, int out, int stride) {
-        return new ConvolutionLayer.Builder(3, 3).nIn(in).nOut(out).stride(stride, stride).padding(1, 1)
-                .convolutionMode(ConvolutionMode.Truncate).weightInit(WeightInit.RELU).biasInit(0.0)
-                .activation(Activation.RELU).build();
+        return NoRecomputeConvolutionLayer.of(new ConvolutionLayer.Builder(3, 3).nIn(in).nOut(out).stride(stride, stride)
+                .padding(1, 1).convolutionMode(ConvolutionMode.Truncate).weightInit(WeightInit.RELU).biasInit(0.0)
+                .activation(Activation.RELU));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.retina4j.models.fpn;
 
+import io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer;
 import io.github.retina4j.models.backbone.BackboneConfig;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -71,8 +72,8 @@ public final class FeaturePyramid {
 
     /** torchvision FPN init: kaiming_uniform(a=1) = U(±sqrt(3/fan_in)) = LeCun uniform; bias 0. */
     private static ConvolutionLayer conv(int in, int out, int k, int stride, int pad) {
-        return new ConvolutionLayer.Builder(k, k).nIn(in).nOut(out).stride(stride, stride).padding(pad, pad)
-                .convolutionMode(ConvolutionMode.Truncate).weightInit(WeightInit.LECUN_UNIFORM).biasInit(0.0)
-                .activation(Activation.IDENTITY).build();
+        return NoRecomputeConvolutionLayer.of(new ConvolutionLayer.Builder(k, k).nIn(in).nOut(out).stride(stride, stride)
+                .padding(pad, pad).convolutionMode(ConvolutionMode.Truncate).weightInit(WeightInit.LECUN_UNIFORM)
+                .biasInit(0.0).activation(Activation.IDENTITY));
     }
 }

@@ -1,0 +1,191 @@
+package io.github.retina4j.models.dl4j;
+
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.impl.LossMSE;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link NoRecomputeConvolutionLayer} is DL4J's {@link ConvolutionLayer} minus the forward convolution inside the
+ * backward pass: identical outputs, gradients and input errors (a trainable 1×1 conv below turns wrong input errors
+ * into a wrong gradient), one forward convolution per fit instead of two.
+ */
+class NoRecomputeConvolutionLayerTest {
+    private static ConvolutionLayer.Builder builder(Activation act, int stride, boolean bias, ConvolutionMode mode) {
+        int pad = mode == ConvolutionMode.Same ? 0 : 1;   // DL4J: no explicit padding in Same mode
+        return new ConvolutionLayer.Builder(3, 3).nIn(3).nOut(5).stride(stride, stride).padding(pad, pad)
+                .convolutionMode(mode).hasBias(bias).activation(act);
+    }
+
+    private static ComputationGraph graph(Layer conv, DataType type, WorkspaceMode ws) {
+        return graph(conv, type, ws, new Sgd(0.05));
+    }
+
+    private static ComputationGraph graph(Layer conv, DataType type, WorkspaceMode ws,
+                                          org.nd4j.linalg.learning.config.IUpdater updater) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(type)
+                .updater(updater).trainingWorkspaceMode(ws).inferenceWorkspaceMode(ws).graphBuilder()
+                .addInputs("x")
+                .addLayer("below", new ConvolutionLayer.Builder(1, 1).nIn(3).nOut(3).activation(Activation.IDENTITY)
+                        .build(), "x")
+                .addLayer("conv", conv, "below")
+                .addLayer("out", new CnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY)
+                        .build(), "conv")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    private static MultiDataSet batch(DataType type, int stride, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        int out = 8 / stride;
+        return new MultiDataSet(Nd4j.randn(type, 2, 3, 8, 8), Nd4j.randn(type, 2, 5, out, out));
+    }
+
+    @Test
+    void sameOutputsGradientsAndTrainingAsDl4jLayer() {
+        for (Activation act : new Activation[]{Activation.IDENTITY, Activation.RELU}) {
+            for (int stride : new int[]{1, 2}) {
+                for (boolean bias : new boolean[]{true, false}) {
+                    for (ConvolutionMode mode : new ConvolutionMode[]{ConvolutionMode.Truncate, ConvolutionMode.Same}) {
+                        String what = act + " stride " + stride + " bias " + bias + " " + mode;
+                        ComputationGraph dl4j = graph(builder(act, stride, bias, mode).build(), DataType.FLOAT, WorkspaceMode.ENABLED);
+                        ComputationGraph ours = graph(NoRecomputeConvolutionLayer.of(builder(act, stride, bias, mode)),
+                                DataType.FLOAT, WorkspaceMode.ENABLED);
+                        ours.setParams(dl4j.params().dup());
+                        MultiDataSet mds = batch(DataType.FLOAT, stride, 7);
+                        for (ComputationGraph g : new ComputationGraph[]{dl4j, ours}) {
+                            g.setInputs(mds.getFeatures());
+                            g.setLabels(mds.getLabels());
+                            g.computeGradientAndScore();
+                        }
+                        Map<String, INDArray> expected = dl4j.gradient().gradientForVariable();
+                        Map<String, INDArray> actual = ours.gradient().gradientForVariable();
+                        assertEquals(expected.keySet(), actual.keySet(), what);
+                        for (String k : expected.keySet()) {
+                            assertEquals(expected.get(k), actual.get(k), what + ": gradient " + k);
+                        }
+                        for (int step = 0; step < 3; step++) {
+                            MultiDataSet b = batch(DataType.FLOAT, stride, 20 + step);
+                            dl4j.fit(b);
+                            ours.fit(b);
+                        }
+                        assertEquals(dl4j.params(), ours.params(), what + ": parameters after 3 steps");
+                        assertEquals(dl4j.outputSingle(mds.getFeatures(0)), ours.outputSingle(mds.getFeatures(0)), what);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Counts forward convolutions (DL4J's {@code preOutput}) of a layer driven directly. */
+    private static int forwardConvsPerTrainingStep(NeuralNetConfiguration conf, boolean ours) {
+        int[] count = {0};
+        org.deeplearning4j.nn.layers.convolution.ConvolutionLayer layer = ours
+                ? new NoRecomputeConvolutionLayerImpl(conf, DataType.FLOAT) {
+                    @Override
+                    protected Pair<INDArray, INDArray> preOutput(boolean t, boolean b, LayerWorkspaceMgr w) {
+                        count[0]++;
+                        return super.preOutput(t, b, w);
+                    }
+                }
+                : new org.deeplearning4j.nn.layers.convolution.ConvolutionLayer(conf, DataType.FLOAT) {
+                    @Override
+                    protected Pair<INDArray, INDArray> preOutput(boolean t, boolean b, LayerWorkspaceMgr w) {
+                        count[0]++;
+                        return super.preOutput(t, b, w);
+                    }
+                };
+        long n = conf.getLayer().initializer().numParams(conf);
+        INDArray params = Nd4j.create(DataType.FLOAT, 1, n);
+        layer.setParamsViewArray(params);
+        layer.setParamTable(conf.getLayer().initializer().init(conf, params, true));
+        layer.setBackpropGradientsViewArray(Nd4j.create(DataType.FLOAT, 1, n));
+        LayerWorkspaceMgr ws = LayerWorkspaceMgr.noWorkspaces();
+        layer.setInput(Nd4j.randn(DataType.FLOAT, 2, 3, 8, 8), ws);
+        INDArray out = layer.activate(true, ws);
+        Pair<Gradient, INDArray> g = layer.backpropGradient(Nd4j.randn(DataType.FLOAT, out.shape()), ws);
+        assertEquals(3 * 8 * 8 * 2, g.getSecond().length());
+        return count[0];
+    }
+
+    @Test
+    void oneForwardConvolutionPerTrainingStepInsteadOfTwo() {
+        OneDnnSupport.enable();
+        for (Activation act : new Activation[]{Activation.IDENTITY, Activation.RELU}) {
+            ConvolutionLayer dl4jConf = builder(act, 1, true, ConvolutionMode.Truncate).build();
+            NoRecomputeConvolutionLayer ourConf = NoRecomputeConvolutionLayer.of(builder(act, 1, true, ConvolutionMode.Truncate));
+            assertEquals(2, forwardConvsPerTrainingStep(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
+                    .layer(dl4jConf).build(), false), "DL4J's layer recomputes the forward pass (" + act + ")");
+            assertEquals(1, forwardConvsPerTrainingStep(new NeuralNetConfiguration.Builder().dataType(DataType.FLOAT)
+                    .layer(ourConf).build(), true), act.toString());
+        }
+    }
+
+    @Test
+    void gradientCheckDoublePrecision() {
+        DataType old = Nd4j.dataType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        try {
+            for (Activation act : new Activation[]{Activation.IDENTITY, Activation.RELU}) {
+                ComputationGraph g = graph(NoRecomputeConvolutionLayer.of(builder(act, 2, true, ConvolutionMode.Same)),
+                        DataType.DOUBLE, WorkspaceMode.NONE, new NoOp());
+                MultiDataSet mds = batch(DataType.DOUBLE, 2, 4);
+                assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                        .inputs(mds.getFeatures()).labels(mds.getLabels()).epsilon(1e-6).maxRelError(1e-3)
+                        .minAbsoluteError(1e-8)), "gradient check " + act);
+            }
+        } finally {
+            Nd4j.setDefaultDataTypes(old, old);
+        }
+    }
+
+    @Test
+    void jsonAndModelSerializerRoundTrip() throws Exception {
+        ComputationGraph g = graph(NoRecomputeConvolutionLayer.of(builder(Activation.RELU, 1, false, ConvolutionMode.Same)),
+                DataType.FLOAT, WorkspaceMode.ENABLED);
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(g.getConfiguration().toJson());
+        assertEquals(g.getConfiguration(), back);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ModelSerializer.writeModel(g, bytes, true);
+        ComputationGraph restored = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()), true);
+        assertInstanceOf(NoRecomputeConvolutionLayerImpl.class, restored.getLayer("conv"));
+        INDArray x = batch(DataType.FLOAT, 1, 2).getFeatures(0);
+        assertEquals(g.outputSingle(x), restored.outputSingle(x));
+    }
+
+    @Test
+    void rejectsOtherActivations() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> NoRecomputeConvolutionLayer.of(builder(Activation.TANH, 1, true, ConvolutionMode.Same)));
+        assertTrue(e.getMessage().contains("identity or ReLU"), e.getMessage());
+    }
+}
