@@ -1,7 +1,6 @@
 package io.github.retina4j.models.fpn;
 
 import io.github.retina4j.models.dl4j.DualBackendVertex;
-import io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex;
 import io.github.retina4j.models.dl4j.VertexBackend;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -35,16 +34,15 @@ import java.util.Objects;
  *
  * <p>Runs in one of two {@link VertexBackend}s: {@link VertexBackend#NATIVE_OPS} (default), the hand-written
  * {@link NonLocalBlockGraphVertex}; or {@link VertexBackend#SAMEDIFF}, DL4J's execution of {@link #defineVertex}
- * (gradients corrected by {@link GradientCorrectedSameDiffVertex}), the reference the tests compare with.
+ * (gradients corrected by {@link io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex}), the reference the tests compare with.
  */
-public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex implements DualBackendVertex {
+public class NonLocalBlockVertex extends DualBackendVertex {
     /** mmdetection NonLocal2d init std for θ, φ, g. */
     public static final double INIT_STD = 0.01;
 
     private int channels;
     private int interChannels;
     private boolean useScale;
-    private VertexBackend backend = VertexBackend.NATIVE_OPS;
 
     public NonLocalBlockVertex() {
     }
@@ -67,12 +65,8 @@ public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex impleme
     }
 
     @Override
-    public GraphVertex instantiate(ComputationGraph graph, String name, int idx, INDArray paramsView,
-                                   boolean initializeParams, DataType networkDatatype) {
-        if (backend == VertexBackend.SAMEDIFF) {
-            return super.instantiate(graph, name, idx, paramsView, initializeParams, networkDatatype);
-        }
-        setName(name);
+    protected GraphVertex instantiateNative(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                                            boolean initializeParams, DataType networkDatatype) {
         return new NonLocalBlockGraphVertex(this, graph, name, idx, paramsView, initializeParams, networkDatatype);
     }
 
@@ -133,7 +127,7 @@ public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex impleme
     @Override
     public NonLocalBlockVertex clone() {
         NonLocalBlockVertex v = new NonLocalBlockVertex(channels, interChannels, useScale);
-        v.setBackend(backend);
+        v.setBackend(getBackend());
         return v;
     }
 
@@ -143,19 +137,15 @@ public class NonLocalBlockVertex extends GradientCorrectedSameDiffVertex impleme
     public void setInterChannels(int interChannels) { this.interChannels = interChannels; }
     public boolean isUseScale() { return useScale; }
     public void setUseScale(boolean useScale) { this.useScale = useScale; }
-    @Override
-    public VertexBackend getBackend() { return backend; }
-    /** {@code null} (a model file written before the switch existed) means the default. */
-    public void setBackend(VertexBackend backend) { this.backend = backend == null ? VertexBackend.NATIVE_OPS : backend; }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof NonLocalBlockVertex v && v.channels == channels && v.interChannels == interChannels
-                && v.useScale == useScale && v.backend == backend;
+                && v.useScale == useScale && v.getBackend() == getBackend();
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(channels, interChannels, useScale, backend);
+        return Objects.hash(channels, interChannels, useScale, getBackend());
     }
 }

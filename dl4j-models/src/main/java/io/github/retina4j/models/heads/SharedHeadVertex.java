@@ -1,7 +1,6 @@
 package io.github.retina4j.models.heads;
 
 import io.github.retina4j.models.dl4j.DualBackendVertex;
-import io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex;
 import io.github.retina4j.models.dl4j.VertexBackend;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -46,9 +45,9 @@ import java.util.Objects;
  * {@link VertexBackend#NATIVE_OPS} (default), the hand-written {@link SharedHeadGraphVertex}, which calls the oneDNN
  * {@code conv2d}/{@code conv2d_bp} ops directly and does not recompute the forward pass in the backward one; or
  * {@link VertexBackend#SAMEDIFF}, DL4J's SameDiff execution of {@link #defineVertex} (gradients corrected for DL4J's 2×
- * bug by {@link GradientCorrectedSameDiffVertex}) — the reference implementation, kept for tests and benchmarks.
+ * bug by {@link io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex}) — the reference implementation, kept for tests and benchmarks.
  */
-public class SharedHeadVertex extends GradientCorrectedSameDiffVertex implements DualBackendVertex {
+public class SharedHeadVertex extends DualBackendVertex {
     /** Kernel of every head convolution (paper §4, "3×3 conv layers"). */
     public static final int KERNEL = 3;
 
@@ -61,7 +60,6 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex implements
     private String outputName;
     private double weightStd;
     private double outputBias;
-    private VertexBackend backend = VertexBackend.NATIVE_OPS;
 
     /** For JSON deserialisation only. */
     public SharedHeadVertex() {
@@ -109,12 +107,8 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex implements
     }
 
     @Override
-    public GraphVertex instantiate(ComputationGraph graph, String name, int idx, INDArray paramsView,
-                                   boolean initializeParams, DataType networkDatatype) {
-        if (backend == VertexBackend.SAMEDIFF) {
-            return super.instantiate(graph, name, idx, paramsView, initializeParams, networkDatatype);
-        }
-        setName(name);
+    protected GraphVertex instantiateNative(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                                            boolean initializeParams, DataType networkDatatype) {
         return new SharedHeadGraphVertex(this, graph, name, idx, paramsView, initializeParams, networkDatatype);
     }
 
@@ -212,7 +206,7 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex implements
     public SharedHeadVertex clone() {
         SharedHeadVertex v = new SharedHeadVertex(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor,
                 outputName, weightStd, outputBias);
-        v.setBackend(backend);
+        v.setBackend(getBackend());
         return v;
     }
 
@@ -234,10 +228,6 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex implements
     public void setWeightStd(double weightStd) { this.weightStd = weightStd; }
     public double getOutputBias() { return outputBias; }
     public void setOutputBias(double outputBias) { this.outputBias = outputBias; }
-    @Override
-    public VertexBackend getBackend() { return backend; }
-    /** {@code null} (a model file written before the switch existed) means the default. */
-    public void setBackend(VertexBackend backend) { this.backend = backend == null ? VertexBackend.NATIVE_OPS : backend; }
 
     @Override
     public boolean equals(Object o) {
@@ -246,12 +236,12 @@ public class SharedHeadVertex extends GradientCorrectedSameDiffVertex implements
         return numInputs == v.numInputs && inChannels == v.inChannels && channels == v.channels && numConvs == v.numConvs
                 && numAnchors == v.numAnchors && outputsPerAnchor == v.outputsPerAnchor
                 && Objects.equals(outputName, v.outputName) && weightStd == v.weightStd && outputBias == v.outputBias
-                && backend == v.backend;
+                && getBackend() == v.getBackend();
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor, outputName, weightStd, outputBias,
-                backend);
+                getBackend());
     }
 }
