@@ -34,7 +34,8 @@ import java.util.Objects;
  *
  * <p>Runs in one of two {@link VertexBackend}s: {@link VertexBackend#NATIVE_OPS} (default), the hand-written
  * {@link NonLocalBlockGraphVertex}; or {@link VertexBackend#SAMEDIFF}, DL4J's execution of {@link #defineVertex}
- * (gradients corrected by {@link io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex}), the reference the tests compare with.
+ * (gradients corrected by {@link io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex}), the reference
+ * the tests compare with.
  */
 public class NonLocalBlockVertex extends DualBackendVertex {
     /** mmdetection NonLocal2d init std for θ, φ, g. */

@@ -44,8 +44,9 @@ import java.util.Objects;
  * gives parameter storage, updaters, initialisation and JSON for free. It runs in one of two {@link VertexBackend}s:
  * {@link VertexBackend#NATIVE_OPS} (default), the hand-written {@link SharedHeadGraphVertex}, which calls the oneDNN
  * {@code conv2d}/{@code conv2d_bp} ops directly and does not recompute the forward pass in the backward one; or
- * {@link VertexBackend#SAMEDIFF}, DL4J's SameDiff execution of {@link #defineVertex} (gradients corrected for DL4J's 2×
- * bug by {@link io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex}) — the reference implementation, kept for tests and benchmarks.
+ * {@link VertexBackend#SAMEDIFF}, DL4J's SameDiff execution of {@link #defineVertex} (gradients corrected for DL4J's
+ * 2× bug by {@link io.github.retina4j.models.dl4j.GradientCorrectedSameDiffVertex}) — the reference implementation,
+ * kept for tests and benchmarks.
  */
 public class SharedHeadVertex extends DualBackendVertex {
     /** Kernel of every head convolution (paper §4, "3×3 conv layers"). */
