@@ -1,5 +1,6 @@
 package io.github.retina4j.models.fpn;
 
+import io.github.retina4j.models.dl4j.DenseArrays;
 import io.github.retina4j.models.dl4j.ReusableArrays;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -12,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -38,7 +40,8 @@ public class NonLocalBlockGraphVertex extends SameDiffGraphVertex {
 
     private final NonLocalBlockVertex block;
     private final ReusableArrays scratch = new ReusableArrays();
-    private boolean haveForward;
+    /** The c-order input of the last training forward pass; its θ, φ, g, F, Y are in {@link #scratch}. */
+    private INDArray trainingInput;
 
     public NonLocalBlockGraphVertex(NonLocalBlockVertex config, ComputationGraph graph, String name, int vertexIndex,
                                     INDArray paramsView, boolean initParams, DataType dataType) {
@@ -53,38 +56,40 @@ public class NonLocalBlockGraphVertex extends SameDiffGraphVertex {
         int ci = block.getInterChannels();
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
         for (int i = 0; i < n; i++) {
+            // training keeps every image's intermediates for the backward pass; inference reuses one set
+            int slot = training ? i : 0;
             INDArray xi = imageMatrix(x, i);
             INDArray[] e = new INDArray[EMBEDDINGS.length];
             for (int k = 0; k < EMBEDDINGS.length; k++) {
-                e[k] = scratch.get(EMBEDDINGS[k] + i, dataType, ci, s);
+                e[k] = scratch.get(EMBEDDINGS[k] + slot, dataType, ci, s);
                 mmul(matrix(param(EMBEDDINGS[k] + "W"), c, ci), xi, e[k], true, false, 0.0);
                 e[k].addiColumnVector(param(EMBEDDINGS[k] + "b").reshape(ci, 1));
             }
-            INDArray f = scratch.get("F" + i, dataType, s, s);
+            INDArray f = scratch.get("F" + slot, dataType, s, s);
             mmul(e[0], e[1], f, true, false, 0.0);
             if (block.isUseScale()) {
                 f.muli(1.0 / Math.sqrt(ci));
             }
             Nd4j.exec(new SoftMax(f, f, 1));
-            INDArray y = scratch.get("Y" + i, dataType, ci, s);
+            INDArray y = scratch.get("Y" + slot, dataType, ci, s);
             mmul(e[2], f, y, false, true, 0.0);
             INDArray zi = imageMatrix(out, i);
             zi.assign(xi);
             mmul(matrix(param("convOutW"), ci, c), y, zi, true, false, 1.0);
             zi.addiColumnVector(param("convOutb").reshape(c, 1));
         }
-        haveForward = training;
+        trainingInput = training ? x : null;
         return out;
     }
 
     @Override
     public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
-        if (!haveForward) {
+        if (trainingInput == null) {
             throw new IllegalStateException("NonLocalBlockGraphVertex '" + getVertexName()
                     + "': backward pass without a training forward pass");
         }
-        INDArray x = input();
-        INDArray dz = epsilon.ordering() == 'c' && !epsilon.isView() ? epsilon : epsilon.dup('c');
+        INDArray x = trainingInput;
+        INDArray dz = DenseArrays.cOrder(epsilon);
         long n = x.size(0), c = x.size(1), s = x.size(2) * x.size(3);
         int ci = block.getInterChannels();
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
@@ -109,7 +114,9 @@ public class NonLocalBlockGraphVertex extends SameDiffGraphVertex {
             INDArray dp = scratch.get("dF", dataType, s, s);
             mmul(dy, g, dp, true, false, 0.0);
             // softmax backward per row, in place: dP = F ⊙ (dF − rowsum(dF ⊙ F))
-            INDArray rowDot = dp.mul(f).sum(1);
+            INDArray dpf = scratch.get("dFF", dataType, s, s);
+            Nd4j.exec(new MulOp(dp, f, dpf));
+            INDArray rowDot = dpf.sum(1);
             dp.subiColumnVector(rowDot.reshape(s, 1)).muli(f);
             if (block.isUseScale()) {
                 dp.muli(1.0 / Math.sqrt(ci));
@@ -128,7 +135,7 @@ public class NonLocalBlockGraphVertex extends SameDiffGraphVertex {
                 mmul(matrix(param(name + "W"), c, ci), d[k], dxi, false, false, 1.0);
             }
         }
-        haveForward = false;
+        trainingInput = null;
         Gradient grad = new DefaultGradient();
         for (String p : paramTable.keySet()) {
             grad.gradientForVariable().put(p, gradTable.get(p));
@@ -142,7 +149,7 @@ public class NonLocalBlockGraphVertex extends SameDiffGraphVertex {
             throw new IllegalArgumentException("NonLocalBlockGraphVertex '" + getVertexName() + "': input must be [N, "
                     + block.getChannels() + ", H, W], got " + java.util.Arrays.toString(x.shape()));
         }
-        return x.ordering() == 'c' && !x.isView() ? x : x.dup('c');
+        return DenseArrays.cOrder(x);
     }
 
     private INDArray param(String name) {

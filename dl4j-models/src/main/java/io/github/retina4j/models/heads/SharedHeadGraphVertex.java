@@ -1,6 +1,7 @@
 package io.github.retina4j.models.heads;
 
 import io.github.retina4j.models.dl4j.Conv2dOp;
+import io.github.retina4j.models.dl4j.DenseArrays;
 import io.github.retina4j.models.dl4j.ReusableArrays;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -33,7 +34,8 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
     private final SharedHeadVertex head;
     private final Conv2dOp conv = new Conv2dOp(SharedHeadVertex.KERNEL, SharedHeadVertex.KERNEL / 2);
     private final ReusableArrays scratch = new ReusableArrays();
-    /** Post-ReLU activations [level][conv] of the last training forward pass (views into {@link #scratch}). */
+    /** The c-order inputs and post-ReLU activations [level][conv] of the last training forward pass. */
+    private INDArray[] levelInputs;
     private INDArray[][] activations;
 
     public SharedHeadGraphVertex(SharedHeadVertex config, ComputationGraph graph, String name, int vertexIndex,
@@ -54,12 +56,12 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
             total += x.size(2) * x.size(3) * a;
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{n, k, total}, 'c');
-        if (training) {
-            activations = new INDArray[levels][head.getNumConvs()];
-        }
+        INDArray[] dense = new INDArray[levels];
+        INDArray[][] kept = training ? new INDArray[levels][head.getNumConvs()] : null;
         long offset = 0;
         for (int l = 0; l < levels; l++) {
-            INDArray x = contiguous(inputs[l]);
+            dense[l] = DenseArrays.cOrder(inputs[l]);
+            INDArray x = dense[l];
             long h = x.size(2), w = x.size(3);
             for (int i = 0; i < head.getNumConvs(); i++) {
                 // training keeps one buffer per (level, conv) for the backward pass; inference ping-pongs two
@@ -68,7 +70,7 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
                 conv.forward(x, param(SharedHeadVertex.convWeight(i)), param(SharedHeadVertex.convBias(i)), z);
                 Transforms.relu(z, false);
                 if (training) {
-                    activations[l][i] = z;
+                    kept[l][i] = z;
                 }
                 x = z;
             }
@@ -76,6 +78,10 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
             conv.forward(x, param(head.predictorWeight()), param(head.predictorBias()), y);
             levelView(out, offset, h, w, a).assign(anchorLast(y, n, a, k, h, w));
             offset += h * w * a;
+        }
+        if (training) {
+            levelInputs = dense;
+            activations = kept;
         }
         return out;
     }
@@ -94,7 +100,7 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
         INDArray[] inputErrors = new INDArray[levels];
         long offset = 0;
         for (int l = 0; l < levels; l++) {
-            INDArray input = contiguous(inputs[l]);
+            INDArray input = levelInputs[l];
             long h = input.size(2), w = input.size(3);
             INDArray dy = scratch.get("pred", dataType, n, (long) a * k, h, w);
             anchorLast(dy, n, a, k, h, w).assign(levelView(epsilon, offset, h, w, a));
@@ -116,6 +122,7 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
             }
             inputErrors[l] = dx;
         }
+        levelInputs = null;
         activations = null;
         Gradient g = new DefaultGradient();
         for (String p : paramTable.keySet()) {
@@ -144,10 +151,6 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
 
     private INDArray param(String name) {
         return paramTable.get(name);
-    }
-
-    private static INDArray contiguous(INDArray x) {
-        return x.ordering() == 'c' && !x.isView() ? x : x.dup('c');
     }
 
     /** {@code [N, A·K, H, W]} (c-order) seen as {@code [N, K, H, W, A]}: the head's channel j = a·K + k. */
