@@ -18,15 +18,11 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The two shared RetinaNet subnets alone (paper configuration: 4 × 3×3 conv 256 + predictor, 9 anchors, 80 classes)
@@ -147,38 +143,17 @@ public final class HeadBenchmark {
 
     /** torchvision's RetinaNetHead on the same feature sizes: {train step, inference} in seconds, or null. */
     private static double[] torch(int h, int w, int warmup, int iterations, int threads) throws Exception {
-        Path python = Path.of("/usr/bin/python3");
-        if (!Files.isExecutable(python)) {
-            System.out.println("torch: /usr/bin/python3 not found, no ratio");
-            return null;
-        }
         StringBuilder shapes = new StringBuilder();
         for (long[] l : levels(h, w)) {
             shapes.append(shapes.length() == 0 ? "" : ",").append(l[0]).append('x').append(l[1]);
         }
-        Process p = new ProcessBuilder(python.toString(), "-c", TORCH_SCRIPT, shapes.toString(), String.valueOf(warmup),
-                String.valueOf(iterations), String.valueOf(threads), String.valueOf(CLASSES)).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        double[] r = new double[2];
-        boolean[] seen = new boolean[2];
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.startsWith("RESULT ")) {
-                    String[] parts = line.split(" ");
-                    int k = parts[1].equals("train") ? 0 : 1;
-                    r[k] = Double.parseDouble(parts[2]);
-                    seen[k] = true;
-                } else if (!line.isBlank() && !line.contains("UserWarning")) {
-                    System.out.println("torch: " + line);
-                }
-            }
-        }
-        if (p.waitFor() != 0 || !seen[0] || !seen[1]) {
-            System.out.println("torch: not available, no ratio");
+        Map<String, Double> r = BenchStats.pythonResults("torch: ", TORCH_SCRIPT, shapes.toString(),
+                String.valueOf(warmup), String.valueOf(iterations), String.valueOf(threads), String.valueOf(CLASSES));
+        if (r == null || !r.containsKey("train") || !r.containsKey("inference")) {
+            System.out.println("torch: no timings, no ratio");
             return null;
         }
-        return r;
+        return new double[]{r.get("train"), r.get("inference")};
     }
 
     /** Head forward/backward with an MSE-like loss (sum of squares) and momentum SGD, as the DL4J graphs above. */

@@ -30,15 +30,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -255,38 +248,15 @@ public final class ModelBenchmark {
 
     /** torchvision's times {train step b2, forward b1} in seconds, or null when torch is not available. */
     private static double[] torchvision(String model, int h, int w, int warmup, int iterations, int threads) throws Exception {
-        Path python = Path.of("/usr/bin/python3");
-        if (!Files.isExecutable(python)) {
-            System.out.println("  torchvision: /usr/bin/python3 not found, no ratio");
-            return null;
-        }
         if (model.equals("libra")) {
             // torchvision has no Libra RetinaNet: compare with its RetinaNet at the same size (the BFP is extra work)
             System.out.println("  torchvision: no Libra variant, ratio against its RetinaNet at the same size");
         }
-        ProcessBuilder pb = new ProcessBuilder(python.toString(), "-c", TORCH_SCRIPT,
-                String.valueOf(h), String.valueOf(w), String.valueOf(warmup), String.valueOf(iterations),
-                String.valueOf(threads), String.valueOf(CLASSES));
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        try (OutputStream ignored = p.getOutputStream()) {
-            // no input
-        }
-        Map<String, Double> result = new LinkedHashMap<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                if (line.startsWith("RESULT ")) {
-                    String[] parts = line.split(" ");
-                    result.put(parts[1], Double.parseDouble(parts[2]));
-                } else if (!line.contains("UserWarning") && !line.isBlank()) {
-                    System.out.println("  torchvision: " + line);
-                }
-            }
-        }
-        int code = p.waitFor();
-        if (code != 0 || !result.containsKey("train") || !result.containsKey("forward")) {
-            System.out.println("  torchvision: not available (exit " + code + "), no ratio");
+        Map<String, Double> result = BenchStats.pythonResults("  torchvision: ", TORCH_SCRIPT, String.valueOf(h),
+                String.valueOf(w), String.valueOf(warmup), String.valueOf(iterations), String.valueOf(threads),
+                String.valueOf(CLASSES));
+        if (result == null || !result.containsKey("train") || !result.containsKey("forward")) {
+            System.out.println("  torchvision: no timings, no ratio");
             return null;
         }
         return new double[] {result.get("train"), result.get("forward")};
