@@ -1,6 +1,8 @@
 package io.github.retina4j.eval;
 
-import io.github.retina4j.data.annotations.CocoDataset;
+import io.github.retina4j.coco.DetectionResult;
+
+import io.github.retina4j.coco.CocoDataset;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,5 +1,7 @@
 package io.github.retina4j.eval;
 
+import io.github.retina4j.coco.DetectionResult;
+
 import java.util.List;
 
 /**

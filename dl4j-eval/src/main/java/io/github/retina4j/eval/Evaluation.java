@@ -1,7 +1,11 @@
 package io.github.retina4j.eval;
 
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.CocoJsonReader;
+import io.github.retina4j.coco.ResultsJson;
+
+import io.github.retina4j.coco.DetectionResult;
+
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonReader;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.github.retina4j.eval;
 
-import io.github.retina4j.data.annotations.Annotation;
-import io.github.retina4j.data.annotations.Category;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.ImageInfo;
+import io.github.retina4j.coco.Annotation;
+import io.github.retina4j.coco.Category;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.ImageInfo;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,7 +1,9 @@
 package io.github.retina4j.eval;
 
+import io.github.retina4j.coco.DetectionResult;
+
 import java.util.Arrays;
-import io.github.retina4j.data.annotations.CocoDataset;
+import io.github.retina4j.coco.CocoDataset;
 
 import java.util.List;
 import java.util.Objects;

@@ -3,8 +3,8 @@
  * {@code LVISEval} (precision/recall arrays bit-identical on the reference fixtures).
  *
  * <ul>
- *   <li>{@link io.github.retina4j.eval.DetectionResult}: one detection {@code {image_id, category_id, bbox, score}};
- *       {@link io.github.retina4j.eval.ResultsJson} reads/writes the standard results file.</li>
+ *   <li>{@link io.github.retina4j.coco.DetectionResult}: one detection {@code {image_id, category_id, bbox, score}};
+ *       {@link io.github.retina4j.coco.ResultsJson} reads/writes the standard results file.</li>
  *   <li>{@link io.github.retina4j.eval.GroundTruth}: the columnar ground truth, from a {@code CocoDataset}
  *       ({@code GroundTruth.of}) or a builder.</li>
  *   <li>{@link io.github.retina4j.eval.CocoEvaluator} → {@link io.github.retina4j.eval.CocoEvalResult};
@@ -18,3 +18,7 @@
  * evaluation); categories are evaluated in parallel.
  */
 package io.github.retina4j.eval;
+
+import io.github.retina4j.coco.ResultsJson;
+
+import io.github.retina4j.coco.DetectionResult;

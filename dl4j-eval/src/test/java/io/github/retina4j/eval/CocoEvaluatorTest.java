@@ -1,8 +1,12 @@
 package io.github.retina4j.eval;
 
+import io.github.retina4j.coco.ResultsJson;
+
+import io.github.retina4j.coco.DetectionResult;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.CocoJsonReader;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonReader;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.github.retina4j.eval;
 
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.CocoJsonReader;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonReader;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,7 +1,7 @@
 package io.github.retina4j.examples;
 
 import io.github.retina4j.data.anchors.AnchorConfig;
-import io.github.retina4j.data.annotations.CategoryMapping;
+import io.github.retina4j.coco.CategoryMapping;
 import io.github.retina4j.data.boxes.BoxCoder;
 import io.github.retina4j.losses.SigmoidFocalLoss;
 import io.github.retina4j.losses.SmoothL1Loss;

@@ -1,10 +1,10 @@
 package io.github.retina4j.data.reader;
 
-import io.github.retina4j.data.annotations.BadInputPolicy;
-import io.github.retina4j.data.annotations.CategoryMapping;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.CocoJsonReader;
-import io.github.retina4j.data.annotations.SkipReport;
+import io.github.retina4j.coco.BadInputPolicy;
+import io.github.retina4j.coco.CategoryMapping;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonReader;
+import io.github.retina4j.coco.SkipReport;
 import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.data.transform.TransformConfig;
 import org.datavec.api.conf.Configuration;

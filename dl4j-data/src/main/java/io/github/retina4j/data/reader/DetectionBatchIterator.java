@@ -1,9 +1,9 @@
 package io.github.retina4j.data.reader;
 
-import io.github.retina4j.data.annotations.BadInputPolicy;
-import io.github.retina4j.data.annotations.CategoryMapping;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.SkipReport;
+import io.github.retina4j.coco.BadInputPolicy;
+import io.github.retina4j.coco.CategoryMapping;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.SkipReport;
 import io.github.retina4j.data.sampling.ImageSampler;
 import io.github.retina4j.data.sampling.SequentialSampler;
 import io.github.retina4j.data.sampling.ShuffleSampler;

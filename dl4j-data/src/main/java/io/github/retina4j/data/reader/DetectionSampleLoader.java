@@ -1,11 +1,11 @@
 package io.github.retina4j.data.reader;
 
-import io.github.retina4j.data.annotations.Annotation;
-import io.github.retina4j.data.annotations.BadInputPolicy;
-import io.github.retina4j.data.annotations.CategoryMapping;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.ImageInfo;
-import io.github.retina4j.data.annotations.SkipReport;
+import io.github.retina4j.coco.Annotation;
+import io.github.retina4j.coco.BadInputPolicy;
+import io.github.retina4j.coco.CategoryMapping;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.ImageInfo;
+import io.github.retina4j.coco.SkipReport;
 import io.github.retina4j.data.transform.BoxSanitizer;
 import io.github.retina4j.data.transform.HorizontalFlip;
 import io.github.retina4j.data.transform.ImageMeta;

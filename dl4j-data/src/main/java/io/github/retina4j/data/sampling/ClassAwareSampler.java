@@ -1,7 +1,7 @@
 package io.github.retina4j.data.sampling;
 
-import io.github.retina4j.data.annotations.Annotation;
-import io.github.retina4j.data.annotations.CocoDataset;
+import io.github.retina4j.coco.Annotation;
+import io.github.retina4j.coco.CocoDataset;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

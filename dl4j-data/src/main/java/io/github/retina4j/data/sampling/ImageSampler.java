@@ -2,7 +2,7 @@ package io.github.retina4j.data.sampling;
 
 /**
  * The order in which a loader visits images in one epoch: indices into
- * {@link io.github.retina4j.data.annotations.CocoDataset#images()}, possibly repeated (repeat factor
+ * {@link io.github.retina4j.coco.CocoDataset#images()}, possibly repeated (repeat factor
  * sampling) or drawn per class (class-aware sampling). Implementations are deterministic functions of
  * their seed and the epoch number, so training can resume at (epoch, position).
  */

@@ -1,6 +1,6 @@
 package io.github.retina4j.data.sampling;
 
-import io.github.retina4j.data.annotations.CocoDataset;
+import io.github.retina4j.coco.CocoDataset;
 
 import java.util.SplittableRandom;
 

@@ -1,8 +1,8 @@
 package io.github.retina4j.data.sampling;
 
-import io.github.retina4j.data.annotations.Annotation;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.ImageInfo;
+import io.github.retina4j.coco.Annotation;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.ImageInfo;
 
 import java.util.HashMap;
 import java.util.List;

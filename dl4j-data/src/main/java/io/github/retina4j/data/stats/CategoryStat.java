@@ -1,6 +1,6 @@
 package io.github.retina4j.data.stats;
 
-import io.github.retina4j.data.annotations.Frequency;
+import io.github.retina4j.coco.Frequency;
 
 /**
  * Statistics of one category over a dataset.

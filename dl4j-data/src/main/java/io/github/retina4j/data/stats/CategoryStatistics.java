@@ -1,17 +1,13 @@
 package io.github.retina4j.data.stats;
 
-import io.github.retina4j.data.annotations.Annotation;
-import io.github.retina4j.data.annotations.Category;
-import io.github.retina4j.data.annotations.CategoryMapping;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.Frequency;
-import io.github.retina4j.data.annotations.ImageInfo;
+import io.github.retina4j.coco.Annotation;
+import io.github.retina4j.coco.Category;
+import io.github.retina4j.coco.CategoryMapping;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.Frequency;
+import io.github.retina4j.coco.ImageInfo;
 import io.github.retina4j.data.sampling.RepeatFactors;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
 
-import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,7 +22,7 @@ import java.util.Map;
 /**
  * Per-category statistics of a (training) dataset (SPEC §4): image and instance counts, LVIS
  * rare/common/frequent groups, image fractions f_j (for EQL) and repeat factors r_c, with a text report
- * including a long-tail histogram and a PNG bar chart (XChart). Used by the CLI's {@code stats} command.
+ * including a long-tail histogram (the PNG chart is drawn by the report module's {@code LongTailChart}). Used by the CLI's {@code stats} command.
  */
 public final class CategoryStatistics {
     /** Width in characters of the longest histogram bar. */
@@ -183,7 +179,8 @@ public final class CategoryStatistics {
         return stats.stream().mapToInt(CategoryStat::imageCount).max().orElse(0);
     }
 
-    private List<CategoryStat> sorted() {
+    /** The categories by image count, most frequent first (the order of the long-tail picture). */
+    public List<CategoryStat> sorted() {
         List<CategoryStat> s = new ArrayList<>(stats);
         s.sort(Comparator.comparingInt(CategoryStat::imageCount).reversed().thenComparingInt(CategoryStat::index));
         return s;
@@ -196,37 +193,6 @@ public final class CategoryStatistics {
 
     private static String truncate(String s, int n) {
         return s.length() <= n ? s : s.substring(0, n - 1) + "…";
-    }
-
-    /**
-     * Writes a PNG bar chart of images per category, sorted descending and coloured by group
-     * (the long-tail picture of the LVIS paper).
-     */
-    public void writeChart(Path png, int width, int height) {
-        CategoryChart chart = new CategoryChartBuilder().width(width).height(height)
-                .title("Images per category (" + stats.size() + " categories, " + numImages + " images)")
-                .xAxisTitle("category (sorted by image count)").yAxisTitle("images").build();
-        chart.getStyler().setOverlapped(true);
-        chart.getStyler().setXAxisTicksVisible(stats.size() <= 40);
-        chart.getStyler().setXAxisLabelRotation(90);
-        chart.getStyler().setLegendVisible(true);
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        List<CategoryStat> s = sorted();
-        List<String> names = s.stream().map(CategoryStat::name).toList();
-        Color[] colors = {new Color(214, 39, 40), new Color(255, 127, 14), new Color(31, 119, 180)};
-        for (Frequency f : Frequency.values()) {
-            List<Integer> y = s.stream().map(x -> x.group() == f ? x.imageCount() : 0).toList();
-            chart.addSeries(f.name().toLowerCase(Locale.ROOT), names, y).setFillColor(colors[f.ordinal()]);
-        }
-        try {
-            Path dir = png.toAbsolutePath().getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
-            }
-            BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write chart " + png, e);
-        }
     }
 
     @Override

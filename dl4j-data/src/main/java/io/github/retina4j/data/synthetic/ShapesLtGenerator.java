@@ -1,11 +1,11 @@
 package io.github.retina4j.data.synthetic;
 
-import io.github.retina4j.data.annotations.Annotation;
-import io.github.retina4j.data.annotations.Category;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.CocoJsonWriter;
-import io.github.retina4j.data.annotations.Frequency;
-import io.github.retina4j.data.annotations.ImageInfo;
+import io.github.retina4j.coco.Annotation;
+import io.github.retina4j.coco.Category;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonWriter;
+import io.github.retina4j.coco.Frequency;
+import io.github.retina4j.coco.ImageInfo;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;

@@ -1,10 +1,10 @@
 package io.github.retina4j.data.reader;
 
-import io.github.retina4j.data.annotations.Annotation;
-import io.github.retina4j.data.annotations.BadInputPolicy;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.CocoJsonReader;
-import io.github.retina4j.data.annotations.ImageInfo;
+import io.github.retina4j.coco.Annotation;
+import io.github.retina4j.coco.BadInputPolicy;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonReader;
+import io.github.retina4j.coco.ImageInfo;
 import io.github.retina4j.data.synthetic.ShapeInstance;
 import io.github.retina4j.data.synthetic.ShapeScene;
 import io.github.retina4j.data.synthetic.ShapesLtConfig;
@@ -246,7 +246,7 @@ class DetectionBatchIteratorTest {
             assertTrue(it.skipReport().toString().contains(ims.get(2).fileName()));
         }
         DetectionSampleLoader strict = new DetectionSampleLoader(train, root, train.categoryMapping(), transform(),
-                BadInputPolicy.FAIL, new io.github.retina4j.data.annotations.SkipReport());
+                BadInputPolicy.FAIL, new io.github.retina4j.coco.SkipReport());
         ImageLoadException u = assertThrows(ImageLoadException.class, () -> strict.load(2, new java.util.Random(1)));
         assertTrue(u.getMessage().contains(DetectionSampleLoader.UNDECODABLE_IMAGE) && u.getMessage().contains(ims.get(2).fileName()),
                 u.getMessage());
@@ -263,10 +263,10 @@ class DetectionBatchIteratorTest {
                 Annotation.box(3, im.id(), cat, 1, 1, 20, 20, true),                  // crowd: ignore region
                 Annotation.box(4, im.id(), other, 2, 2, 8, 8, false));                // class outside mapping
         CocoDataset d = new CocoDataset(List.of(im), anns, train.categories());
-        var mapping = new io.github.retina4j.data.annotations.CategoryMapping(new int[] {cat}, new String[] {"only"});
+        var mapping = new io.github.retina4j.coco.CategoryMapping(new int[] {cat}, new String[] {"only"});
         TransformConfig noResize = TransformConfig.evaluation().withScale(1000, 1000).withScales(
                 List.of(new ImageScale(Math.max(im.width(), im.height()), Math.min(im.width(), im.height()))));
-        var report = new io.github.retina4j.data.annotations.SkipReport();
+        var report = new io.github.retina4j.coco.SkipReport();
         DetectionSample s = new DetectionSampleLoader(d, files.trainImages(), mapping, noResize, BadInputPolicy.SKIP, report)
                 .load(0, new java.util.Random(0));
         assertEquals(1.0, s.meta().scaleX(), 1e-12);

@@ -1,12 +1,12 @@
 package io.github.retina4j.data.stats;
 
 import io.github.retina4j.data.ReferenceFiles;
-import io.github.retina4j.data.annotations.Annotation;
-import io.github.retina4j.data.annotations.Category;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.CocoJsonReader;
-import io.github.retina4j.data.annotations.Frequency;
-import io.github.retina4j.data.annotations.ImageInfo;
+import io.github.retina4j.coco.Annotation;
+import io.github.retina4j.coco.Category;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonReader;
+import io.github.retina4j.coco.Frequency;
+import io.github.retina4j.coco.ImageInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,14 +74,5 @@ class CategoryStatisticsTest {
             assertEquals(cat.frequency(), c.declared());
         }
         assertTrue(s.report().contains("declared 'frequency' differs"));
-    }
-
-    @Test
-    void writesAPngChart() throws Exception {
-        Path png = tmp.resolve("charts/longtail.png");
-        CategoryStatistics.of(handBuilt()).writeChart(png, 640, 400);
-        BufferedImage img = ImageIO.read(png.toFile());
-        assertEquals(640, img.getWidth());
-        assertEquals(400, img.getHeight());
     }
 }

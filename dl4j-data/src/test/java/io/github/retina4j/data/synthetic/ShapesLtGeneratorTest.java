@@ -1,11 +1,11 @@
 package io.github.retina4j.data.synthetic;
 
-import io.github.retina4j.data.annotations.Annotation;
-import io.github.retina4j.data.annotations.Category;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.CocoJsonReader;
-import io.github.retina4j.data.annotations.Frequency;
-import io.github.retina4j.data.annotations.ImageInfo;
+import io.github.retina4j.coco.Annotation;
+import io.github.retina4j.coco.Category;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonReader;
+import io.github.retina4j.coco.Frequency;
+import io.github.retina4j.coco.ImageInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -123,7 +123,7 @@ class ShapesLtGeneratorTest {
 
         // LVIS JSON written and read back: fields consistent with the annotations
         Path f = tmp.resolve("lvis_train.json");
-        io.github.retina4j.data.annotations.CocoJsonWriter.write(gen.lvisDataset(Split.TRAIN), f);
+        io.github.retina4j.coco.CocoJsonWriter.write(gen.lvisDataset(Split.TRAIN), f);
         CocoDataset lvis = CocoJsonReader.strict().read(f);
         assertTrue(lvis.isLvis());
         assertEquals(400, lvis.images().size());

@@ -1,7 +1,7 @@
 package io.github.retina4j.models.inference;
 
 import io.github.retina4j.data.transform.ImageMeta;
-import io.github.retina4j.eval.DetectionResult;
+import io.github.retina4j.coco.DetectionResult;
 
 import java.util.ArrayList;
 import java.util.List;

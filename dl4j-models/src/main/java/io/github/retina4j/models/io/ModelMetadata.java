@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.data.anchors.AnchorConvention;
 import io.github.retina4j.data.anchors.CellAnchorOrder;
-import io.github.retina4j.data.annotations.CategoryMapping;
+import io.github.retina4j.coco.CategoryMapping;
 import io.github.retina4j.data.boxes.BoxCoder;
 import io.github.retina4j.data.boxes.DeltaClamp;
 import io.github.retina4j.models.inference.PostProcessConfig;

@@ -1,7 +1,7 @@
 package io.github.retina4j.models.inference;
 
 import io.github.retina4j.data.transform.ImageMeta;
-import io.github.retina4j.data.annotations.CategoryMapping;
+import io.github.retina4j.coco.CategoryMapping;
 import io.github.retina4j.data.boxes.BoxCoder;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

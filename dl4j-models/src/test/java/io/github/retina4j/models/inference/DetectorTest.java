@@ -151,7 +151,7 @@ class DetectorTest {
         // metadata whose class list does not fit the graph's class head is refused at load time
         Path wrong = dir.resolve("wrong-classes.zip");
         ModelFile.save(graph, io.github.retina4j.models.io.ModelMetadata.forRetinaNet(
-                new io.github.retina4j.data.annotations.CategoryMapping(new int[] {1, 2}, new String[] {"x", "y"}),
+                new io.github.retina4j.coco.CategoryMapping(new int[] {1, 2}, new String[] {"x", "y"}),
                 meta.preprocessing(), meta.anchors(), meta.boxCoder()), wrong, false);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Detector.load(wrong, 1));
         assertTrue(e.getMessage().contains(wrong.toString()) && e.getMessage().contains("predicts 3 classes but its metadata lists 2"),

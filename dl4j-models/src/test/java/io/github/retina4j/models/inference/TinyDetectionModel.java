@@ -3,7 +3,7 @@ package io.github.retina4j.models.inference;
 import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.data.anchors.AnchorConvention;
 import io.github.retina4j.data.anchors.CellAnchorOrder;
-import io.github.retina4j.data.annotations.CategoryMapping;
+import io.github.retina4j.coco.CategoryMapping;
 import io.github.retina4j.data.boxes.BoxCoder;
 import io.github.retina4j.models.io.ModelMetadata;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;

@@ -1,6 +1,6 @@
 package io.github.retina4j.models.io;
 
-import io.github.retina4j.data.annotations.CategoryMapping;
+import io.github.retina4j.coco.CategoryMapping;
 import io.github.retina4j.models.inference.PostProcessConfig;
 import io.github.retina4j.models.inference.TinyDetectionModel;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -1,0 +1,66 @@
+package io.github.retina4j.train;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How a {@link Trainer} runs: length, checkpoints, logging, clipping, resume.
+ *
+ * @param runDir            run folder: {@code train-log.jsonl}, {@code checkpoints/}, UI stats
+ * @param iterations        total training iterations (minibatches) of the run
+ * @param checkpointEvery   write a checkpoint every this many iterations (and always at the end)
+ * @param keepCheckpoints   how many recent checkpoints to keep
+ * @param logEvery          log a line through SLF4J every this many iterations (the JSON log has all)
+ * @param maxGradNorm       global L2 gradient clipping threshold, 0 = off (mmdet: 35)
+ * @param seed              seed of the run (ND4J RNG)
+ * @param resume            continue from the latest checkpoint in {@code runDir/checkpoints}
+ * @param uiStatsFile       if not null: attach the DL4J training UI's {@code StatsListener}, storing here
+ */
+public record TrainerConfig(Path runDir, int iterations, int checkpointEvery, int keepCheckpoints, int logEvery,
+                            double maxGradNorm, long seed, boolean resume, Path uiStatsFile) {
+
+    public TrainerConfig {
+        Objects.requireNonNull(runDir, "runDir");
+        if (iterations < 1) {
+            throw new IllegalArgumentException("iterations must be >= 1, got " + iterations);
+        }
+        if (checkpointEvery < 1) {
+            throw new IllegalArgumentException("checkpoint interval must be >= 1, got " + checkpointEvery);
+        }
+        if (keepCheckpoints < 1) {
+            throw new IllegalArgumentException("keep-checkpoints must be >= 1, got " + keepCheckpoints);
+        }
+        if (logEvery < 1) {
+            throw new IllegalArgumentException("log interval must be >= 1, got " + logEvery);
+        }
+        if (maxGradNorm < 0 || Double.isNaN(maxGradNorm)) {
+            throw new IllegalArgumentException("max gradient norm must be >= 0 (0 = off), got " + maxGradNorm);
+        }
+    }
+
+    /** Defaults: checkpoint every 500 iterations, keep 2, log every 20, mmdetection's global-norm clipping. */
+    public static TrainerConfig defaults(Path runDir, int iterations, long seed) {
+        return new TrainerConfig(runDir, iterations, 500, 2, 20, GlobalGradientNormClipping.MMDET_MAX_NORM,
+                seed, false, null);
+    }
+
+    public TrainerConfig withCheckpointEvery(int n) {
+        return new TrainerConfig(runDir, iterations, n, keepCheckpoints, logEvery, maxGradNorm, seed, resume, uiStatsFile);
+    }
+
+    public TrainerConfig withResume(boolean on) {
+        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, maxGradNorm, seed, on, uiStatsFile);
+    }
+
+    public TrainerConfig withMaxGradNorm(double norm) {
+        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, norm, seed, resume, uiStatsFile);
+    }
+
+    public TrainerConfig withLogEvery(int n) {
+        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, n, maxGradNorm, seed, resume, uiStatsFile);
+    }
+
+    public TrainerConfig withUiStatsFile(Path file) {
+        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, maxGradNorm, seed, resume, file);
+    }
+}

@@ -1,8 +1,0 @@
-package io.github.retina4j.examples.cli;
-
-/** A sub-command needs a part of Retina4j that this build does not contain yet. */
-public final class NotAvailableException extends RuntimeException {
-    public NotAvailableException(String what) {
-        super(what + " is not available yet in this build");
-    }
-}

@@ -1,0 +1,145 @@
+package io.github.retina4j.cli;
+
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonReader;
+import io.github.retina4j.report.LossCurveChart;
+import io.github.retina4j.train.DetectorSetup;
+import io.github.retina4j.train.LossPoint;
+import io.github.retina4j.train.Trainer;
+import io.github.retina4j.train.TrainerConfig;
+import io.github.retina4j.train.TrainingData;
+import io.github.retina4j.train.TrainingResult;
+import io.github.retina4j.models.io.ModelFile;
+import io.github.retina4j.models.io.ModelMetadata;
+import io.github.retina4j.models.retinanet.RetinaNet;
+import io.github.retina4j.models.retinanet.RetinaNetConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Trains RetinaNet / Libra RetinaNet on a COCO or LVIS dataset. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train RetinaNet or Libra RetinaNet on COCO/LVIS-format data with mmdetection's schedule, "
+                + "a progress bar, a per-iteration JSON log, atomic checkpoints and --resume.",
+                "Example: retina4j train --annotations runs/shapes-lt/annotations/train.json --images runs/shapes-lt/images "
+                        + "--iterations 600 --out runs/train1"})
+public final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--annotations", required = true, paramLabel = "FILE", description = "Training annotations (COCO or LVIS JSON).")
+    Path annotations;
+
+    @Option(names = "--images", required = true, paramLabel = "DIR", description = "Image root folder.")
+    Path images;
+
+    @Option(names = "--out", defaultValue = "runs/train", paramLabel = "DIR",
+            description = "Run folder: log, checkpoints, model.zip, loss curve (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--model", defaultValue = "retinanet", description = "retinanet | libra (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--backbone", defaultValue = "small", description = "small | resnet18 | resnet34 | resnet50 | resnet101 (default: ${DEFAULT-VALUE}).")
+    String backbone;
+
+    @Option(names = "--cls-loss", defaultValue = "focal", description = "focal | efl | eql-focal (default: ${DEFAULT-VALUE}).")
+    String clsLoss;
+
+    @Option(names = "--box-loss", defaultValue = "smooth-l1", description = "smooth-l1 | l1 | balanced-l1 (default: ${DEFAULT-VALUE}; libra uses balanced-l1).")
+    String boxLoss;
+
+    @Option(names = "--rfs", description = "Repeat factor sampling (LVIS), threshold --rfs-threshold.")
+    boolean repeatFactorSampling;
+
+    @Option(names = "--rfs-threshold", defaultValue = "0.001", description = "Repeat factor threshold t (default: ${DEFAULT-VALUE}).")
+    double rfsThreshold;
+
+    @Option(names = "--image-size", defaultValue = "128", description = "Network input size: longer side resized to this, padded to a multiple of 32 (default: ${DEFAULT-VALUE}).")
+    int imageSize;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Images per iteration (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--iterations", defaultValue = "1000", description = "Training iterations (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Mixin
+    OptimizerOptions optimizer;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--checkpoint-every", defaultValue = "200", description = "Checkpoint interval in iterations (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", description = "Continue from the last checkpoint in --out (same optimizer state, schedule and data position).")
+    boolean resume;
+
+    @Option(names = "--ui", description = "Attach the DL4J training UI (http://localhost:9000; needs a build with -Pui).")
+    boolean ui;
+
+    @Option(names = "--no-progress", description = "No progress bar (the log lines remain).")
+    boolean noProgress;
+
+    @Override
+    public Integer call() {
+        Inputs.existingFile(annotations, "--annotations");
+        Inputs.existingDir(images, "--images");
+        Inputs.positive(batchSize, "--batch-size");
+        Inputs.positive(iterations, "--iterations");
+        Inputs.positive(imageSize, "--image-size");
+        Inputs.positive(checkpointEvery, "--checkpoint-every");
+        DetectorSetup.Choice choice = new DetectorSetup.Choice(model, backbone, clsLoss, boxLoss);
+        Inputs.positive(rfsThreshold, "--rfs-threshold");
+        CocoDataset train = CocoJsonReader.strict().read(annotations);
+        if (train.images().isEmpty()) {
+            throw new IllegalArgumentException(annotations + ": the dataset has no images");
+        }
+        if (train.categories().isEmpty()) {
+            throw new IllegalArgumentException(annotations + ": the dataset has no categories");
+        }
+        RetinaNetConfig config = DetectorSetup.config(choice, train, optimizer.updater(batchSize, iterations, choice.backbone()),
+                optimizer.weightDecay(), seed);
+        ModelMetadata metadata = DetectorSetup.metadata(train, config, imageSize, imageSize);
+        PrintWriter console = spec.commandLine().getOut();
+        console.printf("training %s (%s backbone, %s + %s, %s) on %s: %d images, %d classes, %d iterations of %d images%n",
+                choice.model(), choice.backbone(), choice.clsLoss(), choice.boxLoss(),
+                optimizer.resolvedOptimizer(choice.backbone()), annotations,
+                train.images().size(), train.categories().size(), iterations, batchSize);
+        console.flush();
+        TrainerConfig tc = new TrainerConfig(out, iterations, checkpointEvery, 2, 20, optimizer.gradClip(),
+                seed, resume, ui ? out.resolve("ui-stats.dl4j") : null);
+        TrainingResult result;
+        try (TrainingData.CloseableIterator data = TrainingData.iterator(train, images, config, batchSize, imageSize,
+                imageSize, seed, repeatFactorSampling, rfsThreshold)) {
+            Trainer trainer = new Trainer(RetinaNet.build(config), data, tc)
+                    .modelWriter((g, f) -> ModelFile.save(g, metadata, f, true));
+            if (!noProgress) {
+                trainer.addProgress(new TrainingProgressBar());
+            }
+            result = trainer.train();
+        }
+        Path modelFile = out.resolve(MODEL_FILE);
+        try {
+            ModelFile.save(result.graph(), metadata, modelFile, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + modelFile + ": " + e.getMessage(), e);
+        }
+        LossCurveChart.write(LossPoint.iterations(result.history()), LossPoint.losses(result.history()), "training loss: " + out.getFileName(), out.resolve(LOSS_CURVE));
+        console.printf("done: %d iterations (resumed from %d), final loss %.4f, %.0f s%nmodel: %s%nloss curve: %s%n",
+                iterations, result.resumedFrom(), result.finalLoss(), result.seconds(), modelFile, out.resolve(LOSS_CURVE));
+        console.flush();
+        return 0;
+    }
+
+    static final String MODEL_FILE = "model.zip";
+    static final String LOSS_CURVE = "loss-curve.png";
+}

@@ -1,0 +1,63 @@
+package io.github.retina4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.retina4j.data.synthetic.ShapesLtConfig;
+import io.github.retina4j.data.synthetic.ShapesLtFiles;
+import io.github.retina4j.data.synthetic.ShapesLtGenerator;
+import io.github.retina4j.cli.Retina4jCli;
+import io.github.retina4j.train.Trainer;
+import io.github.retina4j.models.inference.Detector;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code retina4j train} end to end on a tiny split, then {@code --resume} to more iterations. */
+class TrainCommandTest {
+
+    static int run(StringWriter err, String... args) {
+        return Retina4jCli.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
+    }
+
+    @Test
+    void trainsWritesAModelAndResumes(@TempDir Path tmp) throws IOException {
+        ShapesLtFiles files = new ShapesLtGenerator(ShapesLtConfig.builder().seed(5).numClasses(3).trainImages(6).valImages(2)
+                .imageSize(64, 96).objectSize(16, 40).longTail(4, 1).build()).writeTo(tmp.resolve("data"));
+        Path out = tmp.resolve("run");
+        String[] common = {"train", "--annotations", files.trainCoco().toString(), "--images", files.trainImages().toString(),
+                "--out", out.toString(), "--batch-size", "2", "--image-size", "64", "--checkpoint-every", "1", "--no-progress"};
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, concat(common, "--iterations", "2")), err.toString());
+        assertTrue(ImageIO.read(out.resolve(TrainCommand.LOSS_CURVE).toFile()) != null);
+        try (Detector d = Detector.load(out.resolve(TrainCommand.MODEL_FILE))) {
+            assertEquals(3, d.metadata().categories().size());
+        }
+        // checkpoints are model files with metadata too
+        Path ckpt = out.resolve(Trainer.CHECKPOINT_DIR).resolve("checkpoint-00000002").resolve("model.zip");
+        try (Detector d = Detector.load(ckpt)) {
+            assertNotNull(d.metadata());
+        }
+        StringWriter err2 = new StringWriter();
+        assertEquals(0, run(err2, concat(common, "--iterations", "3", "--resume")), err2.toString());
+        assertEquals(3, Trainer.readLog(out.resolve(Trainer.LOG_FILE), Integer.MAX_VALUE).size());
+
+        StringWriter err3 = new StringWriter();
+        assertEquals(Retina4jCli.EXIT_FAILED, run(err3, concat(common, "--iterations", "3", "--resume")));
+        assertTrue(err3.toString().contains("already at iteration 3"), err3.toString());
+        StringWriter err4 = new StringWriter();
+        assertEquals(Retina4jCli.EXIT_FAILED, run(err4, concat(common, "--iterations", "3", "--cls-loss", "softmax")));
+        assertTrue(err4.toString().contains("--cls-loss"), err4.toString());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
