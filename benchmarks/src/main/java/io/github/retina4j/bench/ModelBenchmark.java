@@ -13,7 +13,7 @@ import io.github.retina4j.models.fpn.FpnConfig;
 import io.github.retina4j.models.heads.HeadConfig;
 import io.github.retina4j.models.inference.DetectionPostProcessor;
 import io.github.retina4j.data.transform.ImageMeta;
-import io.github.retina4j.models.inference.PostProcessConfig;
+import io.github.retina4j.models.io.PostProcessConfig;
 import io.github.retina4j.models.retinanet.RetinaNet;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;

@@ -1,8 +1,8 @@
 package io.github.retina4j.train;
 
 import io.github.retina4j.coco.CocoDataset;
-import io.github.retina4j.data.targets.TargetEncoder;
 import io.github.retina4j.data.stats.CategoryStatistics;
+import io.github.retina4j.data.targets.TargetEncoder;
 import io.github.retina4j.losses.BalancedL1Loss;
 import io.github.retina4j.losses.EqualizationFocalLoss;
 import io.github.retina4j.losses.EqualizationLoss;
@@ -13,53 +13,51 @@ import io.github.retina4j.losses.SmoothL1Loss;
 import io.github.retina4j.models.backbone.BackboneConfig;
 import io.github.retina4j.models.backbone.ResNetConfig;
 import io.github.retina4j.models.backbone.SmallBackboneConfig;
-import io.github.retina4j.models.fpn.BfpConfig;
-import io.github.retina4j.models.fpn.FpnConfig;
-import io.github.retina4j.models.heads.HeadConfig;
-import io.github.retina4j.models.inference.PostProcessConfig;
-import io.github.retina4j.models.inference.PreprocessConfig;
 import io.github.retina4j.models.io.ModelMetadata;
+import io.github.retina4j.models.io.PostProcessConfig;
+import io.github.retina4j.models.io.PreprocessConfig;
 import io.github.retina4j.models.retinanet.DetectionTargetIterator;
 import io.github.retina4j.models.retinanet.RetinaNet;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
 import java.util.Locale;
-import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
- * Turns command line choices (model, backbone, losses, sizes) into the models module's
- * {@link RetinaNetConfig} and the {@link ModelMetadata} saved with a trained model.
+ * Turns named choices (model, backbone, losses: the command line's and the configuration files' words) into a
+ * {@link Recipe}'s {@link RetinaNetConfig}, and builds the {@link ModelMetadata} saved with a trained model.
  */
 public final class DetectorSetup {
 
-    /** Channels of FPN and heads for the CPU-sized "small" backbone (the paper's 256 is for ResNets). */
-    public static final int SMALL_CHANNELS = 64;
-    /** Head depth for the small backbone (the paper's 4 convs per subnet is for ResNets). */
-    public static final int SMALL_HEAD_CONVS = 2;
+    /** The recipe's own box loss (smooth L1 for RetinaNet, balanced L1 for Libra RetinaNet). */
+    public static final String RECIPE_BOX_LOSS = "recipe";
 
     private DetectorSetup() {
     }
 
-    /** Model and loss choices. */
+    /**
+     * Model and loss choices by name.
+     *
+     * @param boxLoss a box loss name, or {@value #RECIPE_BOX_LOSS} for the recipe's own
+     */
     public record Choice(String model, String backbone, String clsLoss, String boxLoss) {
         public Choice {
             model = model.toLowerCase(Locale.ROOT);
             backbone = backbone.toLowerCase(Locale.ROOT);
             clsLoss = clsLoss.toLowerCase(Locale.ROOT);
             boxLoss = boxLoss.toLowerCase(Locale.ROOT);
-            if (!model.equals("retinanet") && !model.equals("libra")) {
-                throw new IllegalArgumentException("--model must be retinanet or libra, got '" + model + "'");
-            }
+            Recipe.named(model);
+            DetectorSetup.backbone(backbone);
         }
 
-        public boolean libra() {
-            return model.equals("libra");
+        /** The named preset, for this backbone. */
+        public Recipe recipe() {
+            return Recipe.named(model).forBackbone(backbone);
         }
     }
 
     public static BackboneConfig backbone(String name) {
         return switch (name) {
-            case "small" -> SmallBackboneConfig.defaults();
+            case Recipe.SMALL_BACKBONE -> SmallBackboneConfig.defaults();
             case "resnet18" -> ResNetConfig.of(18);
             case "resnet34" -> ResNetConfig.of(34);
             case "resnet50" -> ResNetConfig.of(50);
@@ -84,30 +82,22 @@ public final class DetectorSetup {
             case "smooth-l1" -> new SmoothL1Loss();
             case "l1" -> new L1Loss();
             case "balanced-l1" -> new BalancedL1Loss();
-            default -> throw new IllegalArgumentException("--box-loss must be smooth-l1, l1 or balanced-l1, got '" + name + "'");
+            default -> throw new IllegalArgumentException("--box-loss must be " + RECIPE_BOX_LOSS
+                    + ", smooth-l1, l1 or balanced-l1, got '" + name + "'");
         };
     }
 
     /**
-     * The graph configuration. Gradient clipping is left to the {@link Trainer} (global norm, as
-     * mmdetection), so the builder's per-layer clipping is off.
+     * The graph configuration: {@code recipe}'s model for the training set's classes on the chosen backbone, with the
+     * chosen classification loss and (unless {@value #RECIPE_BOX_LOSS}) box loss, and the recipe's updater for a run of
+     * {@code iterations} iterations of {@code batchSize} images. Gradient clipping is the {@link Trainer}'s.
      */
-    public static RetinaNetConfig config(Choice c, CocoDataset train, IUpdater updater, double weightDecay, long seed) {
+    public static RetinaNetConfig config(Choice c, Recipe recipe, CocoDataset train, int batchSize, int iterations, long seed) {
         int numClasses = train.categoryMapping().size();
-        CategoryStatistics stats = CategoryStatistics.of(train);
-        RetinaNetConfig.Builder b = new RetinaNetConfig.Builder(numClasses)
-                .backbone(backbone(c.backbone()))
-                .classLoss(classLoss(c.clsLoss(), numClasses, stats))
-                .boxLoss(boxLoss(c.boxLoss()))
-                .updater(updater).weightDecay(weightDecay).gradientClipL2(0).seed(seed);
-        if (c.backbone().equals("small")) {
-            b.fpn(new FpnConfig(SMALL_CHANNELS, FpnConfig.P6Source.C5))
-                    .head(new HeadConfig(SMALL_CHANNELS, SMALL_HEAD_CONVS, HeadConfig.DEFAULT_NUM_ANCHORS,
-                            HeadConfig.DEFAULT_PRIOR, HeadConfig.DEFAULT_WEIGHT_STD));
-        }
-        if (c.libra()) {
-            // the balanced pyramid resizes every level to P4 and back at any size: the divisor stays 32
-            b.balancedPyramid(BfpConfig.paper());
+        RetinaNetConfig.Builder b = recipe.model(numClasses, backbone(c.backbone()), batchSize, iterations)
+                .classLoss(classLoss(c.clsLoss(), numClasses, CategoryStatistics.of(train))).seed(seed);
+        if (!RECIPE_BOX_LOSS.equals(c.boxLoss())) {
+            b.boxLoss(boxLoss(c.boxLoss()));
         }
         return b.build();
     }

@@ -38,10 +38,15 @@ public record TrainerConfig(Path runDir, int iterations, int checkpointEvery, in
         }
     }
 
-    /** Defaults: checkpoint every 500 iterations, keep 2, log every 20, mmdetection's global-norm clipping. */
+    /** Defaults for any graph: checkpoint every 500 iterations, keep 2, log every 20, no gradient clipping. */
     public static TrainerConfig defaults(Path runDir, int iterations, long seed) {
-        return new TrainerConfig(runDir, iterations, 500, 2, 20, GlobalGradientNormClipping.MMDET_MAX_NORM,
+        return new TrainerConfig(runDir, iterations, 500, 2, 20, 0,
                 seed, false, null);
+    }
+
+    /** {@link #defaults} with the recipe's gradient clipping. */
+    public static TrainerConfig of(Recipe recipe, Path runDir, int iterations, long seed) {
+        return defaults(runDir, iterations, seed).withMaxGradNorm(recipe.maxGradNorm());
     }
 
     public TrainerConfig withCheckpointEvery(int n) {

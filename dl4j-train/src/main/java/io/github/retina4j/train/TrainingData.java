@@ -4,6 +4,7 @@ import io.github.retina4j.coco.CocoDataset;
 import io.github.retina4j.data.reader.DetectionBatchIterator;
 import io.github.retina4j.data.sampling.RepeatFactorSampler;
 import io.github.retina4j.data.transform.TransformConfig;
+import io.github.retina4j.data.targets.TargetEncoder;
 import io.github.retina4j.models.retinanet.DetectionTargetIterator;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
 import java.nio.file.Path;
@@ -32,9 +33,12 @@ public final class TrainingData {
     }
 
     /**
+     * @param encoder              training targets (anchors, assignment, coder, sampler), e.g.
+     *                             {@link Recipe#targetEncoder(RetinaNetConfig, long)}
      * @param repeatFactorSampling LVIS repeat factor sampling with t = {@code rfsThreshold}, else a seeded shuffle
      */
-    public static CloseableIterator iterator(CocoDataset train, Path images, RetinaNetConfig config, int batchSize,
+    public static CloseableIterator iterator(CocoDataset train, Path images, RetinaNetConfig config, TargetEncoder encoder,
+                                             int batchSize,
                                              int longEdge, int shortEdge, long seed, boolean repeatFactorSampling,
                                              double rfsThreshold) {
         DetectionBatchIterator.Builder b = DetectionBatchIterator.builder(train, images)
@@ -46,7 +50,7 @@ public final class TrainingData {
         DetectionBatchIterator batches = b.build();
         // The Trainer consumes one batch at a time, so the [N, C, A] targets can live in reused storage.
         DetectionTargetIterator targets = new DetectionTargetIterator(batches,
-                DetectionTargetIterator.retinaNetEncoder(config), config).reuseTargetBuffers();
+                encoder, config).reuseTargetBuffers();
         return new CloseableIterator() {
             @Override public MultiDataSet next(int num) { return targets.next(num); }
             @Override public void setPreProcessor(MultiDataSetPreProcessor p) { targets.setPreProcessor(p); }

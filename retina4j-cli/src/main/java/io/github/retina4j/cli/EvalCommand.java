@@ -8,7 +8,7 @@ import io.github.retina4j.eval.Evaluation;
 import io.github.retina4j.eval.EvaluationSummary;
 import io.github.retina4j.coco.ResultsJson;
 import io.github.retina4j.models.inference.Detector;
-import io.github.retina4j.models.inference.PostProcessConfig;
+import io.github.retina4j.models.io.PostProcessConfig;
 import io.github.retina4j.models.io.ModelFile;
 import io.github.retina4j.models.io.ModelMetadata;
 import java.io.IOException;

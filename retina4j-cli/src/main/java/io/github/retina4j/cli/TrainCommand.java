@@ -5,6 +5,7 @@ import io.github.retina4j.coco.CocoJsonReader;
 import io.github.retina4j.report.LossCurveChart;
 import io.github.retina4j.train.DetectorSetup;
 import io.github.retina4j.train.LossPoint;
+import io.github.retina4j.train.Recipe;
 import io.github.retina4j.train.Trainer;
 import io.github.retina4j.train.TrainerConfig;
 import io.github.retina4j.train.TrainingData;
@@ -53,7 +54,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cls-loss", defaultValue = "focal", description = "focal | efl | eql-focal (default: ${DEFAULT-VALUE}).")
     String clsLoss;
 
-    @Option(names = "--box-loss", defaultValue = "smooth-l1", description = "smooth-l1 | l1 | balanced-l1 (default: ${DEFAULT-VALUE}; libra uses balanced-l1).")
+    @Option(names = "--box-loss", defaultValue = DetectorSetup.RECIPE_BOX_LOSS,
+            description = "recipe | smooth-l1 | l1 | balanced-l1 (default: the model's recipe: smooth-l1 for retinanet, balanced-l1 for libra).")
     String boxLoss;
 
     @Option(names = "--rfs", description = "Repeat factor sampling (LVIS), threshold --rfs-threshold.")
@@ -106,19 +108,19 @@ public final class TrainCommand implements Callable<Integer> {
         if (train.categories().isEmpty()) {
             throw new IllegalArgumentException(annotations + ": the dataset has no categories");
         }
-        RetinaNetConfig config = DetectorSetup.config(choice, train, optimizer.updater(batchSize, iterations, choice.backbone()),
-                optimizer.weightDecay(), seed);
+        Recipe recipe = optimizer.apply(choice.recipe());
+        RetinaNetConfig config = DetectorSetup.config(choice, recipe, train, batchSize, iterations, seed);
         ModelMetadata metadata = DetectorSetup.metadata(train, config, imageSize, imageSize);
         PrintWriter console = spec.commandLine().getOut();
-        console.printf("training %s (%s backbone, %s + %s, %s) on %s: %d images, %d classes, %d iterations of %d images%n",
-                choice.model(), choice.backbone(), choice.clsLoss(), choice.boxLoss(),
-                optimizer.resolvedOptimizer(choice.backbone()), annotations,
+        console.printf("training %s (%s backbone, %s + %s, %s, clip %s) on %s: %d images, %d classes, %d iterations of %d images%n",
+                choice.model(), choice.backbone(), choice.clsLoss(), config.boxLoss(), recipe.optimizer(),
+                recipe.maxGradNorm(), annotations,
                 train.images().size(), train.categories().size(), iterations, batchSize);
         console.flush();
-        TrainerConfig tc = new TrainerConfig(out, iterations, checkpointEvery, 2, 20, optimizer.gradClip(),
+        TrainerConfig tc = new TrainerConfig(out, iterations, checkpointEvery, 2, 20, recipe.maxGradNorm(),
                 seed, resume, ui ? out.resolve("ui-stats.dl4j") : null);
         TrainingResult result;
-        try (TrainingData.CloseableIterator data = TrainingData.iterator(train, images, config, batchSize, imageSize,
+        try (TrainingData.CloseableIterator data = TrainingData.iterator(train, images, config, recipe.targetEncoder(config, seed), batchSize, imageSize,
                 imageSize, seed, repeatFactorSampling, rfsThreshold)) {
             Trainer trainer = new Trainer(RetinaNet.build(config), data, tc)
                     .modelWriter((g, f) -> ModelFile.save(g, metadata, f, true));

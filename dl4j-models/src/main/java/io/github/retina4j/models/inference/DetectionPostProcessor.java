@@ -1,5 +1,7 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.models.io.PostProcessConfig;
+
 import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.coco.CategoryMapping;
 import io.github.retina4j.data.anchors.AnchorGenerator;

@@ -10,8 +10,7 @@ import io.github.retina4j.data.anchors.CellAnchorOrder;
 import io.github.retina4j.coco.CategoryMapping;
 import io.github.retina4j.data.boxes.BoxCoder;
 import io.github.retina4j.data.boxes.DeltaClamp;
-import io.github.retina4j.models.inference.PostProcessConfig;
-import io.github.retina4j.models.inference.PreprocessConfig;
+import io.github.retina4j.models.io.PreprocessConfig;
 import io.github.retina4j.models.retinanet.RetinaNet;
 
 import java.io.IOException;

@@ -16,7 +16,6 @@ import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
 import io.github.retina4j.models.fpn.FeaturePyramid;
 import io.github.retina4j.models.heads.RetinaHead;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
@@ -131,9 +130,6 @@ public final class RetinaNet {
                 .updater(c.updater());
         if (c.weightDecay() > 0) {
             nn.weightDecay(c.weightDecay()).weightDecayBias(c.weightDecay());
-        }
-        if (c.gradientClipL2() > 0) {
-            nn.gradientNormalization(GradientNormalization.ClipL2PerLayer).gradientNormalizationThreshold(c.gradientClipL2());
         }
         ComputationGraphConfiguration.GraphBuilder g = nn.graphBuilder().addInputs(INPUT);
         BackboneConfig.FeatureMaps c345 = c.backbone().addTo(g, INPUT);

@@ -34,7 +34,6 @@ import java.util.Objects;
  * @param updater          optimiser (paper §4.1: SGD, momentum 0.9, lr 0.01 for 16 images per batch; DL4J's
  *                         momentum SGD is {@link Nesterovs})
  * @param weightDecay      L2 weight decay (paper §4.1: 1e-4), applied to weights and biases as torch's SGD does
- * @param gradientClipL2   max global L2 norm of gradients per layer, 0 = none (mmdetection Libra: 35)
  * @param sizeDivisor      inputs must be padded to a multiple of it (a multiple of 32, with or without the balanced
  *                         pyramid: its resizes take any level sizes)
  * @param dataType         network data type (FLOAT; DOUBLE for gradient checks)
@@ -42,7 +41,7 @@ import java.util.Objects;
  */
 public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig fpn, BfpConfig balancedPyramid,
                               HeadConfig head, AnchorConfig anchors, ILossFunction classLoss, ILossFunction boxLoss, ILossFunction jointLoss,
-                              IUpdater updater, double weightDecay, double gradientClipL2, int sizeDivisor,
+                              IUpdater updater, double weightDecay, int sizeDivisor,
                               DataType dataType, long seed) {
     /**
      * Stride of C5: inputs must be multiples of it for the exact 2× top-down path. Also enough for the balanced
@@ -78,9 +77,8 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
             throw new IllegalArgumentException("RetinaNetConfig: sizeDivisor " + sizeDivisor + " must be a multiple of "
                     + MIN_SIZE_DIVISOR + " (stride of C5)");
         }
-        if (weightDecay < 0 || gradientClipL2 < 0) {
-            throw new IllegalArgumentException("RetinaNetConfig: weightDecay=" + weightDecay + " and gradientClipL2="
-                    + gradientClipL2 + " must be ≥ 0");
+        if (weightDecay < 0) {
+            throw new IllegalArgumentException("RetinaNetConfig: weightDecay=" + weightDecay + " must be ≥ 0");
         }
     }
 
@@ -114,7 +112,6 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
         private ILossFunction jointLoss;
         private IUpdater updater = new Nesterovs(0.01, 0.9);
         private double weightDecay = 1e-4;
-        private double gradientClipL2;
         private int sizeDivisor = MIN_SIZE_DIVISOR;
         private DataType dataType = DataType.FLOAT;
         private long seed = 42;
@@ -126,7 +123,7 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
         private Builder(RetinaNetConfig c) {
             numClasses = c.numClasses; backbone = c.backbone; fpn = c.fpn; balancedPyramid = c.balancedPyramid;
             head = c.head; anchors = c.anchors; classLoss = c.classLoss; boxLoss = c.boxLoss; jointLoss = c.jointLoss; updater = c.updater;
-            weightDecay = c.weightDecay; gradientClipL2 = c.gradientClipL2; sizeDivisor = c.sizeDivisor;
+            weightDecay = c.weightDecay; sizeDivisor = c.sizeDivisor;
             dataType = c.dataType; seed = c.seed;
         }
 
@@ -141,14 +138,13 @@ public record RetinaNetConfig(int numClasses, BackboneConfig backbone, FpnConfig
         public Builder jointLoss(ILossFunction v) { jointLoss = v; return this; }
         public Builder updater(IUpdater v) { updater = v; return this; }
         public Builder weightDecay(double v) { weightDecay = v; return this; }
-        public Builder gradientClipL2(double v) { gradientClipL2 = v; return this; }
         public Builder sizeDivisor(int v) { sizeDivisor = v; return this; }
         public Builder dataType(DataType v) { dataType = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
 
         public RetinaNetConfig build() {
             return new RetinaNetConfig(numClasses, backbone, fpn, balancedPyramid, head, anchors, classLoss, boxLoss, jointLoss,
-                    updater, weightDecay, gradientClipL2, sizeDivisor, dataType, seed);
+                    updater, weightDecay, sizeDivisor, dataType, seed);
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.models.io.PreprocessConfig;
+
 import io.github.retina4j.models.io.ModelFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

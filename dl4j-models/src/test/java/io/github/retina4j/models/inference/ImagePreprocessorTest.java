@@ -1,5 +1,7 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.models.io.PreprocessConfig;
+
 import io.github.retina4j.data.transform.ImageMeta;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,5 +1,9 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.models.io.PostProcessConfig;
+
+import io.github.retina4j.models.io.PreprocessConfig;
+
 import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.data.anchors.AnchorConvention;
 import io.github.retina4j.data.anchors.CellAnchorOrder;

@@ -1,7 +1,7 @@
 package io.github.retina4j.models.io;
 
 import io.github.retina4j.coco.CategoryMapping;
-import io.github.retina4j.models.inference.PostProcessConfig;
+import io.github.retina4j.models.io.PostProcessConfig;
 import io.github.retina4j.models.inference.TinyDetectionModel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;

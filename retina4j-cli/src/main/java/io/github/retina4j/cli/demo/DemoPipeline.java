@@ -11,13 +11,14 @@ import io.github.retina4j.eval.EvaluationSummary;
 import io.github.retina4j.cli.DatasetDetection;
 import io.github.retina4j.cli.Evaluations;
 import io.github.retina4j.train.DetectorSetup;
+import io.github.retina4j.train.OptimizerRecipe;
+import io.github.retina4j.train.Recipe;
 import io.github.retina4j.train.Trainer;
 import io.github.retina4j.train.TrainerConfig;
 import io.github.retina4j.train.TrainingData;
 import io.github.retina4j.train.TrainingResult;
-import io.github.retina4j.models.optimize.WarmupStepSchedule;
 import io.github.retina4j.models.inference.Detector;
-import io.github.retina4j.models.inference.PostProcessConfig;
+import io.github.retina4j.models.io.PostProcessConfig;
 import io.github.retina4j.models.io.ModelFile;
 import io.github.retina4j.models.io.ModelMetadata;
 import io.github.retina4j.models.retinanet.RetinaNet;
@@ -30,8 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
+import java.util.stream.IntStream;
 
 /**
  * The main job: shapes-lt → small RetinaNet trained on the CPU → COCO + LVIS evaluation on the
@@ -61,10 +61,6 @@ public final class DemoPipeline {
     /** Images are resized so that the long side is at most this (shapes-lt images are 128–256 px). */
     static final int LONG_EDGE = 192;
     static final int SHORT_EDGE = 192;
-    /** Adam step size after warm-up (the models module's small preset uses 1e-3). */
-    static final double BASE_LR = 1e-3;
-    /** No weight decay for the short from-scratch run (as the models module's small preset). */
-    static final double WEIGHT_DECAY = 0;
     static final int IMAGES_TO_DRAW = 6;
 
     private DemoPipeline() {
@@ -79,19 +75,16 @@ public final class DemoPipeline {
     }
 
     /**
-     * Adam with mmdetection's warm-up + step policy. The small backbone has no normalisation layers and
-     * trains from scratch; with a few hundred CPU iterations Adam gets there, SGD (the ResNet recipe,
-     * {@code retina4j train}'s default) does not.
+     * RetinaNet's recipe for the small backbone (Adam: it has no normalisation layers and trains from scratch; with a
+     * few hundred CPU iterations Adam gets there, SGD does not), with mmdetection's warm-up and steps compressed into
+     * a short run: warm-up over the first 10 %, ×0.1 at 80 % and 95 %.
      */
-    static IUpdater updater(int iterations) {
-        return new Adam(schedule(iterations));
-    }
-
-    static WarmupStepSchedule schedule(int iterations) {
-        // mmdet's policy, compressed into a short run: warm-up over the first 10%, ×0.1 at 80% and 95%
+    static Recipe recipe(int iterations) {
+        Recipe r = Recipe.retinaNet().forBackbone(Recipe.SMALL_BACKBONE);
+        OptimizerRecipe o = r.optimizer();
         int warmup = Math.max(1, iterations / 10);
-        int[] steps = java.util.stream.IntStream.of(iterations * 8 / 10, iterations * 19 / 20).filter(v -> v > warmup).toArray();
-        return new WarmupStepSchedule(BASE_LR, warmup, WarmupStepSchedule.MMDET_WARMUP_RATIO, steps, WarmupStepSchedule.MMDET_GAMMA);
+        int[] steps = IntStream.of(iterations * 8 / 10, iterations * 19 / 20).filter(v -> v > warmup).toArray();
+        return r.withOptimizer(o.withWarmup(warmup, o.warmupRatio()).withSteps(steps, o.gamma()));
     }
 
     public static Map<String, Double> run(Settings s, PrintWriter console) {
@@ -112,17 +105,20 @@ public final class DemoPipeline {
         // 2. train
         console.printf("[2/4] training RetinaNet (small backbone) for %d iterations of %d images%n", iterations, BATCH_SIZE);
         console.flush();
-        DetectorSetup.Choice choice = new DetectorSetup.Choice("retinanet", "small", "focal", "smooth-l1");
-        RetinaNetConfig config = DetectorSetup.config(choice, train, updater(iterations), WEIGHT_DECAY, s.seed());
+        DetectorSetup.Choice choice = new DetectorSetup.Choice("retinanet", Recipe.SMALL_BACKBONE, "focal",
+                DetectorSetup.RECIPE_BOX_LOSS);
+        Recipe recipe = recipe(iterations);
+        RetinaNetConfig config = DetectorSetup.config(choice, recipe, train, BATCH_SIZE, iterations, s.seed());
         ComputationGraph graph = RetinaNet.build(config);
         ModelMetadata metadata = DetectorSetup.metadata(train, config, LONG_EDGE, SHORT_EDGE);
         Path runDir = s.out().resolve(RUN_DIR);
-        TrainerConfig tc = TrainerConfig.defaults(runDir, iterations, s.seed())
+        TrainerConfig tc = TrainerConfig.of(recipe, runDir, iterations, s.seed())
                 .withCheckpointEvery(Math.max(1, iterations / 4))
                 .withUiStatsFile(s.ui() ? runDir.resolve("ui-stats.dl4j") : null);
         long trainStart = System.nanoTime();
         TrainingResult result;
-        try (TrainingData.CloseableIterator data = TrainingData.iterator(train, files.trainImages(), config, BATCH_SIZE,
+        try (TrainingData.CloseableIterator data = TrainingData.iterator(train, files.trainImages(), config,
+                recipe.targetEncoder(config, s.seed()), BATCH_SIZE,
                 LONG_EDGE, SHORT_EDGE, s.seed(), false, 0.001)) {
             Trainer trainer = new Trainer(graph, data, tc).modelWriter((g, f) -> ModelFile.save(g, metadata, f, true));
             if (s.progress()) {

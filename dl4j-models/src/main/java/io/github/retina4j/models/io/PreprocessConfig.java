@@ -1,4 +1,4 @@
-package io.github.retina4j.models.inference;
+package io.github.retina4j.models.io;
 
 import io.github.retina4j.data.transform.ImageNormalizer;
 import io.github.retina4j.data.transform.ImageScale;

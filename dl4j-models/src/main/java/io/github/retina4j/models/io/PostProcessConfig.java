@@ -1,4 +1,4 @@
-package io.github.retina4j.models.inference;
+package io.github.retina4j.models.io;
 
 /**
  * Settings of the RetinaNet post-processing (SPEC §6; Lin et al., "Focal Loss for Dense Object
