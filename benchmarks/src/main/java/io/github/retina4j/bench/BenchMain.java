@@ -61,7 +61,30 @@ public final class BenchMain implements Callable<Integer> {
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
 
-    public static void main(String[] args) {
+    /**
+     * The whole-model and whole-pipeline benchmarks: plain mains that measure their baseline (a straightforward port,
+     * DL4J's stock layers, or torchvision through Debian's python3) in the same run and print the ratios themselves.
+     * They are too long-running for JMH's repeated forks; {@code bench NAME [ARGS]} runs one.
+     */
+    static final Map<String, MainRunner> RUNNERS = new java.util.TreeMap<>(Map.of(
+            "ModelBenchmark", ModelBenchmark::main,
+            "HeadBenchmark", HeadBenchmark::main,
+            "BfpBenchmark", BfpBenchmark::main,
+            "TargetBenchmark", TargetBenchmark::main,
+            "DataBenchmark", DataBenchmark::main,
+            "EvalBenchmark", EvalBenchmark::main));
+
+    /** A runner's main. */
+    @FunctionalInterface
+    interface MainRunner {
+        void run(String[] args) throws Exception;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && RUNNERS.containsKey(args[0])) {
+            RUNNERS.get(args[0]).run(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
     }
 
@@ -100,13 +123,16 @@ public final class BenchMain implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         SortedSet<BenchmarkListEntry> found = benchmarks(includes);
-        if (found.isEmpty()) {
+        List<String> runners = RUNNERS.keySet().stream().filter(r -> includes.isEmpty()
+                || includes.stream().anyMatch(p -> Pattern.compile(p).matcher(r).find())).toList();
+        if (found.isEmpty() && (!list || runners.isEmpty())) {
             throw new IllegalArgumentException(includes.isEmpty()
                     ? "no benchmarks in this build (expected JMH classes in io.github.retina4j.bench)"
                     : "no benchmark matches " + includes + "; see `./retina4j bench --list`");
         }
         if (list) {
             found.stream().map(BenchmarkListEntry::getUsername).distinct().forEach(out::println);
+            runners.forEach(r -> out.println(r + "  (runner: bench " + r + " [ARGS])"));
             out.flush();
             return 0;
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BenchMainTest {
@@ -22,6 +23,13 @@ class BenchMainTest {
                 "--list", "LossBenchmark.focal"));
         assertTrue(only.toString().lines().allMatch(l -> l.contains("LossBenchmark.focal")), only.toString());
         assertTrue(only.toString().lines().count() < out.toString().lines().count(), only.toString());
+    }
+
+    @Test
+    void listsTheRunnersBesideTheJmhBenchmarks() {
+        StringWriter out = new StringWriter();
+        assertEquals(0, BenchMain.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), "--list", "Model"));
+        assertEquals(List.of("ModelBenchmark  (runner: bench ModelBenchmark [ARGS])"), out.toString().lines().toList());
     }
 
     @Test

@@ -189,14 +189,9 @@ public final class BatchedNms {
      */
     private static boolean iouAbove(double bx1, double by1, double bx2, double by2, double ba, int q,
                                     double[] x1, double[] y1, double[] x2, double[] y2, double[] area, double thr) {
-        double iw = Math.min(bx2, x2[q]) - Math.max(bx1, x1[q]);
-        double ih = Math.min(by2, y2[q]) - Math.max(by1, y1[q]);
-        if (iw <= 0 || ih <= 0) {
-            return false;
-        }
-        double inter = iw * ih;
-        double union = ba + area[q] - inter;
-        return union > 0 && inter / union > thr;
+        double inter = Boxes.intersection(bx1, by1, bx2, by2, x1[q], y1[q], x2[q], y2[q]);
+        // thr >= 0 (NmsConfig), so the 0 that Boxes.iou gives a non-positive union never passes
+        return inter > 0 && Boxes.iou(inter, ba, area[q]) > thr;
     }
 
     /** First index r with {@code v[r] > x} in ascending {@code v[0..len)}. */

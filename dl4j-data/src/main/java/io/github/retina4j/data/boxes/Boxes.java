@@ -101,14 +101,32 @@ public final class Boxes {
     /** IoU of box {@code (x1, y1, x2, y2)} (area {@code areaA}) with box {@code j} of flat {@code b}. */
     static double iouWithArea(double x1, double y1, double x2, double y2, double areaA, double[] b, int j) {
         double bx1 = b[4 * j], by1 = b[4 * j + 1], bx2 = b[4 * j + 2], by2 = b[4 * j + 3];
-        double iw = Math.min(x2, bx2) - Math.max(x1, bx1);
-        double ih = Math.min(y2, by2) - Math.max(y1, by1);
-        if (iw <= 0 || ih <= 0) {
+        double inter = intersection(x1, y1, x2, y2, bx1, by1, bx2, by2);
+        return inter > 0 ? iou(inter, areaA, (bx2 - bx1) * (by2 - by1)) : 0.0;
+    }
+
+    /**
+     * Area of the intersection of boxes a and b, (x1, y1, x2, y2) each; 0 when they do not overlap. The one overlap
+     * primitive behind IoU, IoF, the assigner and NMS: small and static, so the JIT inlines it into their hot loops
+     * (it tests the width first, as most anchor/box pairs do not overlap horizontally).
+     */
+    public static double intersection(double ax1, double ay1, double ax2, double ay2,
+                                      double bx1, double by1, double bx2, double by2) {
+        double iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
+        if (iw <= 0) {
             return 0.0;
         }
-        double inter = iw * ih;
-        double union = areaA + (bx2 - bx1) * (by2 - by1) - inter;
-        return union > 0 ? inter / union : 0.0;
+        double ih = Math.min(ay2, by2) - Math.max(ay1, by1);
+        return ih <= 0 ? 0.0 : iw * ih;
+    }
+
+    /**
+     * IoU from an intersection and the two areas, as torchvision's {@code box_iou}: inter / (area_a + area_b − inter);
+     * 0 when that union is not positive (two degenerate boxes) or not a number.
+     */
+    public static double iou(double intersection, double areaA, double areaB) {
+        double union = areaA + areaB - intersection;
+        return union > 0 ? intersection / union : 0.0;
     }
 
     /**
@@ -133,13 +151,9 @@ public final class Boxes {
     /** intersection(a_i, b_j) / area(b_j) on flat arrays; 0 for a non-positive area of b_j. */
     static double iof(double[] a, int i, double[] b, int j) {
         double bx1 = b[4 * j], by1 = b[4 * j + 1], bx2 = b[4 * j + 2], by2 = b[4 * j + 3];
-        double iw = Math.min(a[4 * i + 2], bx2) - Math.max(a[4 * i], bx1);
-        double ih = Math.min(a[4 * i + 3], by2) - Math.max(a[4 * i + 1], by1);
         double areaB = (bx2 - bx1) * (by2 - by1);
-        if (iw <= 0 || ih <= 0 || areaB <= 0) {
-            return 0.0;
-        }
-        return iw * ih / areaB;
+        double inter = intersection(a[4 * i], a[4 * i + 1], a[4 * i + 2], a[4 * i + 3], bx1, by1, bx2, by2);
+        return inter > 0 && areaB > 0 ? inter / areaB : 0.0;
     }
 
     /** Clips boxes to {@code [0, width] × [0, height]} (a new array). */

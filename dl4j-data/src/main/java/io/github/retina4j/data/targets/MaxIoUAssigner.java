@@ -185,9 +185,8 @@ public final class MaxIoUAssigner {
         public void visit(int a) {
             double ax1 = anchors[4 * a], ay1 = anchors[4 * a + 1], ax2 = anchors[4 * a + 2], ay2 = anchors[4 * a + 3];
             double aArea = (ax2 - ax1) * (ay2 - ay1);
-            double iw = Math.min(ax2, bx2) - Math.max(ax1, bx1);
-            double ih = Math.min(ay2, by2) - Math.max(ay1, by1);
-            if (aArea > 0 && iw > 0 && ih > 0 && iw * ih / aArea > thr) {
+            double inter = Boxes.intersection(ax1, ay1, ax2, ay2, bx1, by1, bx2, by2);
+            if (aArea > 0 && inter > 0 && inter / aArea > thr) {
                 mask[a] = true;
             }
         }
@@ -230,20 +229,15 @@ public final class MaxIoUAssigner {
                 return;
             }
             double ax1 = anchors[4 * a], ay1 = anchors[4 * a + 1], ax2 = anchors[4 * a + 2], ay2 = anchors[4 * a + 3];
-            double iw = Math.min(ax2, gx2) - Math.max(ax1, gx1);
-            if (iw <= 0) {
+            double inter = Boxes.intersection(ax1, ay1, ax2, ay2, gx1, gy1, gx2, gy2);
+            if (inter <= 0) {
                 return;
             }
-            double ih = Math.min(ay2, gy2) - Math.max(ay1, gy1);
-            if (ih <= 0) {
+            // 0 exactly when the union is not positive: such a pair is skipped, as before any IoU is recorded
+            double iou = Boxes.iou(inter, gArea, (ax2 - ax1) * (ay2 - ay1));
+            if (!(iou > 0)) {
                 return;
             }
-            double inter = iw * ih;
-            double union = gArea + (ax2 - ax1) * (ay2 - ay1) - inter;
-            if (!(union > 0)) {
-                return;
-            }
-            double iou = inter / union;
             if (iou > maxIou[a]) {
                 maxIou[a] = iou;
                 argmax[a] = g;
@@ -335,21 +329,14 @@ public final class MaxIoUAssigner {
             double best = 0;
             int arg = 0;
             for (int g = 0; g < numGt; g++) {
-                double iw = Math.min(ax2, gx2[g]) - Math.max(ax1, gx1[g]);
-                if (iw <= 0) {
+                double inter = Boxes.intersection(ax1, ay1, ax2, ay2, gx1[g], gy1[g], gx2[g], gy2[g]);
+                if (inter <= 0) {
                     continue;
                 }
-                double ih = Math.min(ay2, gy2[g]) - Math.max(ay1, gy1[g]);
-                if (ih <= 0) {
+                double iou = Boxes.iou(inter, gArea[g], aArea);
+                if (!(iou > 0)) {
                     continue;
                 }
-                double inter = iw * ih;
-                // torchvision box_iou: area(gt) + area(anchor) − inter
-                double union = gArea[g] + aArea - inter;
-                if (!(union > 0)) {
-                    continue;
-                }
-                double iou = inter / union;
                 if (iou > best) {
                     best = iou;
                     arg = g;
@@ -378,9 +365,9 @@ public final class MaxIoUAssigner {
                 continue;
             }
             for (int c = 0; c < k; c++) {
-                double iw = Math.min(ax2, ignore[4 * c + 2]) - Math.max(ax1, ignore[4 * c]);
-                double ih = Math.min(ay2, ignore[4 * c + 3]) - Math.max(ay1, ignore[4 * c + 1]);
-                if (iw > 0 && ih > 0 && iw * ih / aArea > thr) {
+                double inter = Boxes.intersection(ax1, ay1, ax2, ay2, ignore[4 * c], ignore[4 * c + 1], ignore[4 * c + 2],
+                        ignore[4 * c + 3]);
+                if (inter > 0 && inter / aArea > thr) {
                     mask[a] = true;
                     break;
                 }

@@ -77,6 +77,11 @@ public final class TargetEncoder {
         return numClasses;
     }
 
+    /** The anchor sampler, or null when every non-ignored anchor is used. */
+    public AnchorSampler sampler() {
+        return sampler;
+    }
+
     /** Encodes a batch, drawing samples (if a sampler is set) from the internal seeded generator. */
     public DenseTargets encode(List<GroundTruth> batch, int paddedH, int paddedW) {
         if (sampler == null) {
