@@ -71,12 +71,12 @@ public final class EvalBenchmark {
 
         Workload coco = SyntheticWorkloads.cocoWorkload(images, 42);
         System.out.printf(Locale.ROOT, "COCO workload: %d categories, %d annotations, %d detections%n",
-                coco.gt.categories().size(), coco.gt.annotations().size(), coco.dets.size());
+                coco.gt().categories().size(), coco.gt().annotations().size(), coco.dets().size());
         if (write != null) {
             Files.createDirectories(write);
             long t0 = System.nanoTime();
-            CocoJsonWriter.write(coco.gt, write.resolve("gt.json"));
-            ResultsJson.write(write.resolve("dets.json"), coco.dets);
+            CocoJsonWriter.write(coco.gt(), write.resolve("gt.json"));
+            ResultsJson.write(write.resolve("dets.json"), coco.dets());
             System.out.printf(Locale.ROOT, "wrote %s/gt.json and dets.json in %.2f s%n", write, secs(t0));
             t0 = System.nanoTime();
             CocoDataset reread = CocoJsonReader.builder().keepSegmentation(false).build().read(write.resolve("gt.json"));
@@ -87,9 +87,9 @@ public final class EvalBenchmark {
 
         CocoEvaluator fast = new CocoEvaluator(EvalParams.coco(), cores);
         CocoEvaluator single = new CocoEvaluator(EvalParams.coco(), 1);
-        CocoEvalResult r = fast.evaluate(coco.gt, coco.dets); // warm-up
-        single.evaluate(coco.gt, coco.dets);
-        double[] naiveStats = NaiveCocoEval.stats(coco.gt, coco.dets);
+        CocoEvalResult r = fast.evaluate(coco.gt(), coco.dets()); // warm-up
+        single.evaluate(coco.gt(), coco.dets());
+        double[] naiveStats = NaiveCocoEval.stats(coco.gt(), coco.dets());
         double maxDiff = 0;
         for (int i = 0; i < 12; i++) {
             maxDiff = Math.max(maxDiff, Math.abs(naiveStats[i] - r.stats()[i]));
@@ -97,9 +97,9 @@ public final class EvalBenchmark {
         System.out.print(r.summaryText());
         System.out.printf(Locale.ROOT, "cross-check vs naive port: max |diff| over the 12 numbers = %.3g%n", maxDiff);
 
-        double tFast = best(repeats, "COCO fast, " + cores + " threads", () -> fast.evaluate(coco.gt, coco.dets));
-        double tSingle = best(repeats, "COCO fast, 1 thread", () -> single.evaluate(coco.gt, coco.dets));
-        double tNaive = best(repeats, "COCO naive port, 1 thread", () -> NaiveCocoEval.stats(coco.gt, coco.dets));
+        double tFast = best(repeats, "COCO fast, " + cores + " threads", () -> fast.evaluate(coco.gt(), coco.dets()));
+        double tSingle = best(repeats, "COCO fast, 1 thread", () -> single.evaluate(coco.gt(), coco.dets()));
+        double tNaive = best(repeats, "COCO naive port, 1 thread", () -> NaiveCocoEval.stats(coco.gt(), coco.dets()));
         System.out.printf(Locale.ROOT, "COCO eval  fast (%d threads): %.3f s | fast (1 thread): %.3f s | naive port (1 thread): %.3f s%n",
                 cores, tFast, tSingle, tNaive);
         System.out.printf(Locale.ROOT, "COCO ratios: naive / fast = %.1fx, 1-thread / %d-thread = %.2fx%n", tNaive / tFast,
@@ -107,19 +107,19 @@ public final class EvalBenchmark {
 
         Workload lvis = SyntheticWorkloads.lvisWorkload(images, 7);
         System.out.printf(Locale.ROOT, "LVIS workload: %d categories, %d annotations, %d detections%n",
-                lvis.gt.categories().size(), lvis.gt.annotations().size(), lvis.dets.size());
+                lvis.gt().categories().size(), lvis.gt().annotations().size(), lvis.dets().size());
         if (write != null) {
-            CocoJsonWriter.write(lvis.gt, write.resolve("lvis_gt.json"));
-            ResultsJson.write(write.resolve("lvis_dets.json"), lvis.dets);
+            CocoJsonWriter.write(lvis.gt(), write.resolve("lvis_gt.json"));
+            ResultsJson.write(write.resolve("lvis_dets.json"), lvis.dets());
             System.out.printf(Locale.ROOT, "wrote %s/lvis_gt.json and lvis_dets.json%n", write);
         }
         LvisEvaluator lFast = new LvisEvaluator(EvalParams.lvis(), cores);
         LvisEvaluator lSingle = new LvisEvaluator(EvalParams.lvis(), 1);
-        LvisEvalResult lr = lFast.evaluate(lvis.gt, lvis.dets);
+        LvisEvalResult lr = lFast.evaluate(lvis.gt(), lvis.dets());
         System.out.print(lr.summaryText());
         System.out.println("counts: " + lr.counts());
-        double tlFast = best(repeats, "LVIS fast, " + cores + " threads", () -> lFast.evaluate(lvis.gt, lvis.dets));
-        double tlSingle = best(repeats, "LVIS fast, 1 thread", () -> lSingle.evaluate(lvis.gt, lvis.dets));
+        double tlFast = best(repeats, "LVIS fast, " + cores + " threads", () -> lFast.evaluate(lvis.gt(), lvis.dets()));
+        double tlSingle = best(repeats, "LVIS fast, 1 thread", () -> lSingle.evaluate(lvis.gt(), lvis.dets()));
         System.out.printf(Locale.ROOT, "LVIS eval  fast (%d threads): %.3f s | fast (1 thread): %.3f s | ratio %.2fx%n",
                 cores, tlFast, tlSingle, tlSingle / tlFast);
     }
