@@ -33,6 +33,18 @@ class BenchMainTest {
     }
 
     @Test
+    void badNumbersAndPatternsAreUsageErrors() {
+        StringWriter err = new StringWriter();
+        assertEquals(BenchMain.EXIT_USAGE, BenchMain.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
+                "--iterations", "0"));
+        assertTrue(err.toString().contains("--iterations >= 1"), err.toString());
+        StringWriter err2 = new StringWriter();
+        assertEquals(BenchMain.EXIT_USAGE, BenchMain.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err2, true),
+                "(unclosed"));
+        assertTrue(err2.toString().contains("invalid benchmark pattern"), err2.toString());
+    }
+
+    @Test
     void unmatchedPatternIsAClearError() {
         StringWriter err = new StringWriter();
         int exit = BenchMain.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),

@@ -42,7 +42,7 @@ class Retina4jCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "train", "eval", "detect", "stats", "bench"})
+    @ValueSource(strings = {"demo", "train", "eval", "detect", "stats"})
     void everySubCommandHasHelp(String cmd) {
         Run r = run(cmd, "--help");
         assertEquals(0, r.exit(), r.err());
@@ -50,7 +50,7 @@ class Retina4jCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "train", "eval", "detect", "stats", "bench"})
+    @ValueSource(strings = {"demo", "train", "eval", "detect", "stats"})
     void unknownOptionIsAUsageError(String cmd) {
         assertOneLineFailure(run(cmd, "--no-such-option"), Retina4jCli.EXIT_USAGE, "retina4j " + cmd, "--no-such-option");
     }
@@ -65,8 +65,6 @@ class Retina4jCliTest {
     void badNumbersAreRejected() {
         assertOneLineFailure(run("demo", "--iterations", "abc"), Retina4jCli.EXIT_USAGE, "--iterations", "abc");
         assertOneLineFailure(run("demo", "--iterations", "0"), Retina4jCli.EXIT_FAILED, "--iterations must be >= 1");
-        assertOneLineFailure(run("bench", "--iterations", "0"), Retina4jCli.EXIT_USAGE, "--iterations >= 1");
-        assertOneLineFailure(run("bench", "(unclosed"), Retina4jCli.EXIT_USAGE, "invalid benchmark pattern");
     }
 
     @Test
