@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.reader.NativeImageLibraries;
 import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.data.transform.ImageNormalizer;
 import io.github.retina4j.data.transform.ImageScale;
@@ -46,6 +47,8 @@ public final class ImagePreprocessor {
         this.config = config;
         this.scale = config.imageScale();
         this.normalizer = config.normalizer();
+        // on the constructing thread, so a caller's worker threads never perform (and cannot interrupt) the first load
+        NativeImageLibraries.load();
     }
 
     public PreprocessConfig config() {
