@@ -68,7 +68,7 @@ class NpzReaderTest {
         }
         INDArray raw = org.nd4j.linalg.factory.Nd4j.createNpyFromByteArray(npy);
         // payload (column-major) 0, 3, 1, 4, 2, 5 read row-major as [[0, 3, 1], [4, 2, 5]]; the true (1, 0) is 3
-        assertEquals(4.0, raw.getDouble(1, 0), 0, "ND4J now honours fortran_order: remove NpzReader's reordering");
+        assertEquals(4.0, raw.getDouble(1, 0), 0, "ND4J honours fortran_order: remove NpzReader's reordering");
     }
 
     @Test
