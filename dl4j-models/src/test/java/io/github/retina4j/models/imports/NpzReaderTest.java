@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -73,7 +74,7 @@ class NpzReaderTest {
 
     @Test
     void readsCompressedArchives() throws Exception {
-        assertEquals(NpzReader.read(resource("small_types.npz")).get("f32"),
+        assertIdentical("f32 from the compressed archive", NpzReader.read(resource("small_types.npz")).get("f32"),
                 NpzReader.read(resource("small_types_compressed.npz")).get("f32"));
     }
 
