@@ -24,13 +24,13 @@ import java.util.Locale;
 /**
  * Balanced feature pyramid gather/scatter speed: the run-time resize vertices ({@code AdaptiveMaxPoolVertex},
  * {@code NearestResizeVertex}, used by {@link BalancedFeaturePyramid} for any padded size) against the baseline of
- * DL4J's {@code SubsamplingLayer} (max, kernel = stride = 2^k) and {@code Upsampling2D}, which the pyramid used
- * before and which is exact only when inputs are padded to 128. Baseline and new graph are measured in the same
- * run at 128-divisible sizes; at 800×1344 (padded to 32) only the new graph can run.
+ * DL4J's {@code SubsamplingLayer} (max, kernel = stride = 2^k) and {@code Upsampling2D}, the stock layers, which
+ * are exact only when inputs are padded to 128. Baseline and resize-vertex graph are measured in the same run at
+ * 128-divisible sizes; at 800×1344 (padded to 32) only the resize-vertex graph can run.
  *
  * <p>Per size, float32, 256 channels, batch 1 (inference) and forward + backward (training step without
  * update, external gradients at the outputs): (a) "resize": the BFP without the non-local refinement (gather,
- * average, scatter, residual add) — the part that changed; (b) "bfp": the whole BFP with the non-local block;
+ * average, scatter, residual add) — the part the two graphs build differently; (b) "bfp": the whole BFP with the non-local block;
  * each without DL4J workspaces ({@link RetinaNet#WORKSPACES_WITH_SAMEDIFF}) and with them (as Libra RetinaNet runs,
  * {@link RetinaNet#WORKSPACES}). Run with a bounded native heap, e.g. {@code -Xmx2g -Dorg.bytedeco.javacpp.maxbytes=3g
  * -Dorg.bytedeco.javacpp.maxphysicalbytes=6g}: without workspaces ND4J frees native memory only through the GC,
@@ -159,7 +159,7 @@ public final class BfpBenchmark {
         return out;
     }
 
-    /** The previous implementation: DL4J max pooling / upsampling by 2^|l − r|, exact at 128-divisible sizes. */
+    /** The baseline from DL4J's stock layers: max pooling / upsampling by 2^|l − r|, exact at 128-divisible sizes. */
     private static String[] baselinePyramid(ComputationGraphConfiguration.GraphBuilder b, String[] in, boolean refine) {
         String[] gathered = new String[in.length];
         for (int l = 0; l < in.length; l++) {

@@ -166,7 +166,7 @@ class EqualizedFocalLossTest {
         // training resumes from the restored statistics identically
         g.fit(mds);
         restored.fit(mds);
-        assertArrayEquals(lossOf(g.getConfiguration()).getPosNeg(), r.getPosNeg(), 1e-15);
+        assertArrayEquals(lossOf(g.getConfiguration()).getPosNeg(), r.getPosNeg(), "EFL state one step after the reload");
     }
 
     @Test

@@ -60,7 +60,7 @@ class SigmoidFocalLossTest {
      * (1) the gradient the graph computes for the head bias is the reference ∂S/∂x summed over (n, a)
      * (∂S/∂b_c = Σ_{n,a} grad_x): no division by N in the loss;
      * (2) the reported graph score is S/N (RnnLossLayer divides by N);
-     * (3) one SGD(lr = 1) step with miniBatch(false) moves the parameters by exactly −∂S/∂θ (∂S/∂W = Σ grad_x ⊗ x),
+     * (3) one SGD(lr = 1) step with miniBatch(false) moves the parameters by −∂S/∂θ (∂S/∂W = Σ grad_x ⊗ x; to TOL),
      * with the default miniBatch(true) by −∂S/∂θ / N. Hence graphs must use miniBatch(false) to optimise S.
      */
     @Test

@@ -56,7 +56,7 @@ public final class GlobalGradientNormClipping extends BaseTrainingListener {
         }
         // Norm over the per-parameter gradient views, not over the flattened array: with SameDiff vertices
         // DL4J's flattened gradient is longer than the parameters, and its extra part (not parameter gradients)
-        // was measured to turn Inf while the loss and the parameter gradients stayed finite.
+        // can turn Inf (measured) while the loss and the parameter gradients stay finite.
         double sq = 0;
         for (INDArray g : gradient.gradientForVariable().values()) {
             double n = g.norm2Number().doubleValue();

@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -34,9 +35,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * batches do not depend on thread scheduling or the number of threads, and {@link #seek} resumes at
  * any (epoch, batch). Images that fail to load fail the iteration (naming path and reason) or are
  * skipped and counted in {@link #skipReport()}, per {@link BadInputPolicy}.
+ *
+ * <p>No prefetch thread is ever interrupted: the native libraries decoding needs are loaded on the building
+ * thread before any worker starts ({@link NativeImageLibraries}), and cancelled batches are discarded, not
+ * interrupted, so an interrupt cannot abort a native library load and disable its classes for the JVM.
  */
 public final class DetectionBatchIterator implements Iterator<DetectionBatch>, AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DetectionBatchIterator.class);
+    /** How long {@link #close()} waits for batches still being loaded; one batch takes well under a second. */
+    private static final long CLOSE_WAIT_SECONDS = 60;
     private final DetectionSampleLoader loader;
     private final ImageSampler sampler;
     private final int batchSize;
@@ -75,6 +82,7 @@ public final class DetectionBatchIterator implements Iterator<DetectionBatch>, A
         this.filterEmpty = b.filterEmpty;
         this.seed = b.seed;
         this.prefetch = b.prefetchThreads;
+        NativeImageLibraries.load();
         if (prefetch > 0) {
             AtomicInteger count = new AtomicInteger();
             pool = Executors.newFixedThreadPool(prefetch, r -> {
@@ -157,7 +165,7 @@ public final class DetectionBatchIterator implements Iterator<DetectionBatch>, A
 
     private void cancelPending() {
         for (Future<DetectionBatch> f : pending) {
-            f.cancel(true);
+            f.cancel(false); // a batch being loaded finishes and is discarded
         }
         pending.clear();
     }
@@ -264,12 +272,24 @@ public final class DetectionBatchIterator implements Iterator<DetectionBatch>, A
         return samples.isEmpty() ? null : DetectionBatch.collate(samples, loader.config().sizeDivisor());
     }
 
-    /** Stops the prefetch threads and logs the skip summary (SPEC §9: nothing disappears silently). */
+    /**
+     * Stops the prefetch threads without interrupting them: batches not yet started are dropped and the call
+     * waits (bounded) for the ones being loaded, so no worker reads the image folder after it returns. Then
+     * logs the skip summary (SPEC §9: nothing disappears silently).
+     */
     @Override
     public void close() {
         cancelPending();
         if (pool != null) {
-            pool.shutdownNow();
+            pool.shutdown();
+            try {
+                if (!pool.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    LOG.warn("detection loader: a prefetch thread is still loading {} s after close; it finishes in the background",
+                            CLOSE_WAIT_SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // stop waiting; the workers finish on their own
+            }
         }
         if (skipReport().total() > 0) {
             LOG.warn("detection loader {}", skipReport());

@@ -18,6 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.nio.file.Path;
 import java.util.List;
 
+import static io.github.retina4j.data.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class CocoDetectionRecordReaderTest {
@@ -59,7 +60,7 @@ class CocoDetectionRecordReaderTest {
             Writable a = first.getRecord().get(c);
             Writable b = again.getRecord().get(c);
             if (a instanceof NDArrayWritable na) {
-                assertEquals(na.get(), ((NDArrayWritable) b).get(), CocoDetectionRecordReader.COLUMNS.get(c));
+                assertIdentical(CocoDetectionRecordReader.COLUMNS.get(c), na.get(), ((NDArrayWritable) b).get());
             } else {
                 assertEquals(a, b, CocoDetectionRecordReader.COLUMNS.get(c));
             }

@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.github.retina4j.data.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** A generated shapes-lt split through the sample loader and the prefetching batch iterator. */
@@ -186,7 +187,7 @@ class DetectionBatchIteratorTest {
         List<DetectionBatch> b = all(2);
         assertEquals(a.size(), b.size());
         for (int i = 0; i < a.size(); i++) {
-            assertEquals(a.get(i).images(), b.get(i).images());
+            assertIdentical("images of batch " + i, a.get(i).images(), b.get(i).images());
             assertEquals(a.get(i).metas(), b.get(i).metas());
             for (int k = 0; k < a.get(i).size(); k++) {
                 assertArrayEquals(a.get(i).boxes(k), b.get(i).boxes(k));

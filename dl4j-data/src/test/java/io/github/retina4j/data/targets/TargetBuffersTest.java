@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Random;
 
+import static io.github.retina4j.data.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,10 +25,10 @@ class TargetBuffersTest {
             new double[] {0, 0, 64, 64});
 
     private static void assertSameTargets(DenseTargets expected, DenseTargets actual, String what) {
-        assertEquals(expected.classTargets(), actual.classTargets(), what + ": class targets");
-        assertEquals(expected.boxTargets(), actual.boxTargets(), what + ": box targets");
-        assertEquals(expected.classMask(), actual.classMask(), what + ": class mask");
-        assertEquals(expected.boxMask(), actual.boxMask(), what + ": box mask");
+        assertIdentical(what + ": class targets", expected.classTargets(), actual.classTargets());
+        assertIdentical(what + ": box targets", expected.boxTargets(), actual.boxTargets());
+        assertIdentical(what + ": class mask", expected.classMask(), actual.classMask());
+        assertIdentical(what + ": box mask", expected.boxMask(), actual.boxMask());
         assertEquals(expected.numPositive(), actual.numPositive(), what + ": positives");
     }
 

@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import static io.github.retina4j.data.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class ImageNormalizerTest {
@@ -21,7 +22,7 @@ class ImageNormalizerTest {
         assertEquals((0 - 103.53) / 57.375, img.getDouble(1, 2, 1, 0), 1e-5);
         INDArray chw = orig.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).dup();
         ImageNormalizer.IMAGENET.normalize(chw);
-        assertEquals(img.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)), chw);
+        assertIdentical("[C, H, W] image normalised alone vs in a batch", img.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)), chw);
         ImageNormalizer.IMAGENET.denormalize(img);
         assertTrue(orig.equalsWithEps(img, 1e-3));
         assertThrows(IllegalArgumentException.class, () -> ImageNormalizer.IMAGENET.normalize(Nd4j.create(DataType.FLOAT, 4, 2, 2)));

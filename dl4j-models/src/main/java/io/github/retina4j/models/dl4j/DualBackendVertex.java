@@ -31,7 +31,7 @@ public abstract class DualBackendVertex extends GradientCorrectedSameDiffVertex 
         return backend;
     }
 
-    /** {@code null} (a model file written before the switch existed) means the default. */
+    /** {@code null} (a model file without the field) means the default. */
     public void setBackend(VertexBackend backend) {
         this.backend = backend == null ? VertexBackend.NATIVE_OPS : backend;
     }

@@ -22,7 +22,7 @@ import java.util.Map;
  * {@code preOutput4d(true, true, ...)}, a full forward convolution, only to feed {@code afn.backprop(z, epsilon)}; its
  * cached pre-output is used only under {@code CacheMode} with an open FF_CACHE workspace, which ComputationGraph
  * training does not configure. For identity activation the backward needs no z at all; for ReLU, relu'(z) is read
- * from the layer's own output (output &gt; 0 ⇔ z &gt; 0). Measured: the recomputation was 9–10 % of a ResNet-50
+ * from the layer's own output (output &gt; 0 ⇔ z &gt; 0). Measured: the recomputation takes 9–10 % of a ResNet-50
  * RetinaNet training step. Only these two activations are accepted.
  */
 public class NoRecomputeConvolutionLayer extends ConvolutionLayer {

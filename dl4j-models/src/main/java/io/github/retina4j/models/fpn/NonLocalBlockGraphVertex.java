@@ -31,8 +31,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * dW_z = Y dZᵀ, dY = W_z dZ, dg = dY F, dF = dYᵀ g, dθ = φ dPᵀ, dφ = θ dP, dW_• = X d•ᵀ, dX = dZ + Σ W_• d•.
  *
  * <p>Why hand-written: DL4J's SameDiff vertex recomputes the forward pass in the backward pass, doubles the
- * gradients, and reads freed memory under DL4J workspaces (RetinaNet#workspaceMode) — this vertex was the last
- * SameDiff vertex of Libra RetinaNet, so with it Libra trains with workspaces too. θ, φ, g, F and Y of the last
+ * gradients, and reads freed memory under DL4J workspaces (RetinaNet#workspaceMode). With this vertex Libra
+ * RetinaNet has no SameDiff-executed vertex and trains with workspaces too. θ, φ, g, F and Y of the last
  * training forward pass are kept in {@link ReusableArrays} for the backward pass.
  */
 public class NonLocalBlockGraphVertex extends SameDiffGraphVertex {

@@ -19,9 +19,9 @@ import java.util.Arrays;
  * Runtime vertex of {@link ResizeToReferenceVertex}: {@code out = resize(inputs[0])} at the height and width of
  * {@code inputs[1]}. The output is allocated in DL4J's activation workspace and the input gradients in the
  * activation-gradient workspace, so the vertex works with workspaces on or off; the resize's temporaries are
- * allocated outside any workspace (measured on the BFP's resizes at 800×1344 with workspaces on: 7× the time
- * without workspaces while the temporaries lived in DL4J's working-memory workspaces, about half of it once moved
- * out). Nothing is kept between forward and backward (the resize recomputes what its gradient needs from the
+ * allocated outside any workspace (measured on the BFP's resizes at 800×1344 with workspaces on: with the
+ * temporaries in DL4J's working-memory workspaces the resizes take 7× their time without workspaces, with the
+ * temporaries outside about half as long). Nothing is kept between forward and backward (the resize recomputes what its gradient needs from the
  * stored inputs).
  */
 public class ResizeToReferenceGraphVertex extends BaseGraphVertex {

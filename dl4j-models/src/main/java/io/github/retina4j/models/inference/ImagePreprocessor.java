@@ -1,7 +1,7 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.data.reader.NativeImageLibraries;
 import io.github.retina4j.models.io.PreprocessConfig;
-
 import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.data.transform.ImageNormalizer;
 import io.github.retina4j.data.transform.ImageScale;
@@ -48,6 +48,8 @@ public final class ImagePreprocessor {
         this.config = config;
         this.scale = config.imageScale();
         this.normalizer = config.normalizer();
+        // on the constructing thread, so a caller's worker threads never perform (and cannot interrupt) the first load
+        NativeImageLibraries.load();
     }
 
     public PreprocessConfig config() {

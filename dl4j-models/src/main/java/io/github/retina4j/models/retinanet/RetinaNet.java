@@ -94,7 +94,7 @@ public final class RetinaNet {
      * DL4J workspace mode of a graph that contains a vertex executed through SameDiff (a shared head or non-local
      * block built with {@link VertexBackend#SAMEDIFF}, the reference implementations). With {@code ENABLED}, DL4J
      * 1.0.0-M2.1 reuses workspace memory still referenced by SameDiff vertices once the activations outgrow the first
-     * iteration's workspace: measured (session 1, SameDiff heads) on the small RetinaNet at 256x256, batch 8, the
+     * iteration's workspace: measured with SameDiff heads on the small RetinaNet at 256x256, batch 8, the
      * second {@code fit} crashed the JVM (SIGSEGV in libnd4jcpu's RELU) or produced Inf gradients and a loss that
      * diverged and differed between runs with the same seed. Guarded, with {@link #WORKSPACES}, by
      * {@code RetinaNetTest#workspacesOnlyWithoutSameDiffVerticesAndTheyChangeNothing}.

@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class ChannelAffineTest {
@@ -43,7 +44,7 @@ class ChannelAffineTest {
         assertNotEquals(0, view.offset());
         INDArray dense = ChannelAffine.dense(view);
         assertNotSame(view, dense);
-        assertEquals(view, dense);
+        assertIdentical("dense copy of a view", view, dense);
         assertSame(dense, ChannelAffine.dense(dense), "dense arrays are used as they are");
         INDArray out = Nd4j.createUninitialized(DataType.DOUBLE, dense.shape());
         ChannelAffine.apply(dense, new double[] {2, 3}, new double[] {1, 1}, out);

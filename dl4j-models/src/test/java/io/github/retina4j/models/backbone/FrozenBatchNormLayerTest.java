@@ -22,6 +22,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Set;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class FrozenBatchNormLayerTest {
@@ -113,7 +114,7 @@ class FrozenBatchNormLayerTest {
         INDArray before = g.getLayer(BN).params().dup();
         INDArray convBefore = g.getLayer("conv").params().dup();
         g.fit(new org.nd4j.linalg.dataset.MultiDataSet(Nd4j.rand(DataType.DOUBLE, 2, 2, 5, 6), Nd4j.ones(DataType.DOUBLE, 2, 1)));
-        assertEquals(before, g.getLayer(BN).params(), "frozen parameters");
+        assertIdentical("frozen parameters", before, g.getLayer(BN).params());
         assertNotEquals(convBefore, g.getLayer("conv").params(), "the conv below learns through it");
         String json = g.getConfiguration().toJson();
         assertEquals(g.getConfiguration(), ComputationGraphConfiguration.fromJson(json));

@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -22,13 +23,13 @@ class DenseArraysTest {
         INDArray fromF = DenseArrays.cOrder(fOrder);
         assertNotSame(fOrder, fromF);
         assertEquals('c', fromF.ordering());
-        assertEquals(dense, fromF);
+        assertIdentical("c-order copy of an f-order array", dense, fromF);
 
         INDArray view = dense.get(NDArrayIndex.point(1), NDArrayIndex.all(), NDArrayIndex.all());
         INDArray fromView = DenseArrays.cOrder(view);
         assertNotSame(view, fromView);
         assertFalse(fromView.isView());
-        assertEquals(view, fromView);
+        assertIdentical("c-order copy of a view", view, fromView);
     }
 
     @Test

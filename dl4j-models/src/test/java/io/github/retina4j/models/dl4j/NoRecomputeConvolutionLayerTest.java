@@ -27,6 +27,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.Map;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -91,15 +92,15 @@ class NoRecomputeConvolutionLayerTest {
                         Map<String, INDArray> actual = ours.gradient().gradientForVariable();
                         assertEquals(expected.keySet(), actual.keySet(), what);
                         for (String k : expected.keySet()) {
-                            assertEquals(expected.get(k), actual.get(k), what + ": gradient " + k);
+                            assertIdentical(what + ": gradient " + k, expected.get(k), actual.get(k));
                         }
                         for (int step = 0; step < 3; step++) {
                             MultiDataSet b = batch(DataType.FLOAT, stride, 20 + step);
                             dl4j.fit(b);
                             ours.fit(b);
                         }
-                        assertEquals(dl4j.params(), ours.params(), what + ": parameters after 3 steps");
-                        assertEquals(dl4j.outputSingle(mds.getFeatures(0)), ours.outputSingle(mds.getFeatures(0)), what);
+                        assertIdentical(what + ": parameters after 3 steps", dl4j.params(), ours.params());
+                        assertIdentical(what + ": output", dl4j.outputSingle(mds.getFeatures(0)), ours.outputSingle(mds.getFeatures(0)));
                     }
                 }
             }
@@ -179,7 +180,7 @@ class NoRecomputeConvolutionLayerTest {
         ComputationGraph restored = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(bytes.toByteArray()), true);
         assertInstanceOf(NoRecomputeConvolutionLayerImpl.class, restored.getLayer("conv"));
         INDArray x = batch(DataType.FLOAT, 1, 2).getFeatures(0);
-        assertEquals(g.outputSingle(x), restored.outputSingle(x));
+        assertIdentical("output after ModelSerializer round trip", g.outputSingle(x), restored.outputSingle(x));
     }
 
     @Test

@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class ResizeToReferenceGraphVertexTest {
@@ -29,7 +30,7 @@ class ResizeToReferenceGraphVertexTest {
             assertArrayEquals(new long[]{2, 3, 3, 4}, out.shape());
             INDArray expected = Nd4j.create(DataType.FLOAT, 2, 3, 3, 4);
             r.forward(x, expected);
-            assertEquals(expected, out);
+            assertIdentical(r + " output", expected, out);
 
             INDArray eps = Nd4j.rand(DataType.FLOAT, 2, 3, 3, 4);
             v.setEpsilon(eps);
@@ -37,7 +38,7 @@ class ResizeToReferenceGraphVertexTest {
             assertNull(back.getFirst(), "no parameters, no parameter gradient");
             INDArray expectedGrad = Nd4j.create(DataType.FLOAT, x.shape());
             r.backward(x, eps, expectedGrad);
-            assertEquals(expectedGrad, back.getSecond()[0]);
+            assertIdentical(r + " input gradient", expectedGrad, back.getSecond()[0]);
             assertArrayEquals(ref.shape(), back.getSecond()[1].shape());
             assertEquals(0.0, back.getSecond()[1].amaxNumber().doubleValue());
         }

@@ -13,6 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.List;
 import java.util.Random;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -238,7 +239,7 @@ class DetectionPostProcessorTest {
         io.github.retina4j.data.anchors.AnchorGenerator gen = new io.github.retina4j.data.anchors.AnchorGenerator(
                 io.github.retina4j.data.anchors.AnchorConfig.torchvisionRetinaNet());
         // our torchvision-convention anchors are the ones torchvision used
-        assertEquals(f.get("anchors"), gen.anchors((int) hw[0], (int) hw[1]));
+        assertIdentical("anchors", f.get("anchors"), gen.anchors((int) hw[0], (int) hw[1]));
         CategoryMapping cats = new CategoryMapping(new int[] {1, 2, 3}, new String[] {"a", "b", "c"});
         ImageMeta meta = DetectionPostProcessor.identityMeta(9, (int) valid[1], (int) valid[0]);
         List<Detection> dets = new DetectionPostProcessor(config, BoxCoder.torchvisionDefault(), cats)

@@ -11,6 +11,7 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.util.List;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -65,7 +66,7 @@ class ImagePreprocessorTest {
         ImagePreprocessor p = new ImagePreprocessor(PreprocessConfig.of(64, 100, 32));
         ImagePreprocessor.Batch fromImage = p.preprocess(img);
         ImagePreprocessor.Batch fromFile = p.preprocessFiles(List.of(png), new long[] {0});
-        assertEquals(fromImage.images(), fromFile.images());
+        assertIdentical("tensor from the image vs from its file", fromImage.images(), fromFile.images());
         assertEquals("p.png", fromFile.metas().get(0).fileName());
         assertEquals(fromImage.metas().get(0).validWidth(), fromFile.metas().get(0).validWidth());
     }

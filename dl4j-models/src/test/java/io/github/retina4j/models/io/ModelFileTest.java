@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -54,10 +55,10 @@ class ModelFileTest {
         INDArray[] after = loaded.graph().output(false, x);
         assertEquals(before.length, after.length);
         for (int i = 0; i < before.length; i++) {
-            assertEquals(before[i], after[i]);
+            assertIdentical("output " + i, before[i], after[i]);
         }
-        assertEquals(graph.params(), loaded.graph().params());
-        assertEquals(graph.getUpdater().getStateViewArray(), loaded.graph().getUpdater().getStateViewArray());
+        assertIdentical("parameters", graph.params(), loaded.graph().params());
+        assertIdentical("updater state", graph.getUpdater().getStateViewArray(), loaded.graph().getUpdater().getStateViewArray());
         ModelMetadata back = loaded.metadata();
         assertEquals(meta.categories(), back.categories());
         assertEquals(meta.preprocessing(), back.preprocessing());

@@ -11,6 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.nio.file.Path;
 import java.util.List;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class DetectionTargetIteratorTest {
@@ -51,14 +52,14 @@ class DetectionTargetIteratorTest {
             MultiDataSet f = fresh.next();
             MultiDataSet r = reused.next();
             for (int k = 0; k < 2; k++) {
-                assertEquals(f.getLabels(k), r.getLabels(k), "batch " + i + ", labels " + k);
-                assertEquals(f.getLabelsMaskArray(k), r.getLabelsMaskArray(k), "batch " + i + ", mask " + k);
+                assertIdentical("batch " + i + ", labels " + k, f.getLabels(k), r.getLabels(k));
+                assertIdentical("batch " + i + ", mask " + k, f.getLabelsMaskArray(k), r.getLabelsMaskArray(k));
             }
             if (previous != null) {
                 // The batch before stays intact while this one is encoded (two buffers in turn).
                 MultiDataSet expectPrevious = new DetectionTargetIterator(List.of(batches.get(i - 1)),
                         DetectionTargetIterator.retinaNetEncoder(config), config).next();
-                assertEquals(expectPrevious.getLabels(0), previous.getLabels(0), "batch " + (i - 1) + " after batch " + i);
+                assertIdentical("batch " + (i - 1) + " after batch " + i, expectPrevious.getLabels(0), previous.getLabels(0));
             }
             previous = r;
             storage[i] = r.getLabels(0).data().address();

@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -81,15 +82,15 @@ class RetinaNetSerializationTest {
             INDArray x = mds.getFeatures(0);
             INDArray[] a = g.output(x);
             INDArray[] b = r.output(x);
-            assertEquals(a[0], b[0], "class logits after reload");
-            assertEquals(a[1], b[1], "box deltas after reload");
+            assertIdentical("class logits after reload", a[0], b[0]);
+            assertIdentical("box deltas after reload", a[1], b[1]);
             assertArrayEquals(pos, efl(r).getPosGrad(), 0.0, "EFL positive gradient sums after reload");
             assertArrayEquals(efl(g).getNegGrad(), efl(r).getNegGrad(), 0.0, "EFL negative gradient sums after reload");
             // Training continues identically from the file: parameters, updater (momentum) state and EFL state
             // were all restored, so one more step on the original and on the reloaded graph agrees exactly.
             g.fit(mds);
             r.fit(mds);
-            assertEquals(g.params(), r.params(), "parameters after one more step (" + config.isLibra() + ")");
+            assertIdentical("parameters after one more step (" + config.isLibra() + ")", g.params(), r.params());
             assertArrayEquals(efl(g).getPosGrad(), efl(r).getPosGrad(), 0.0, "EFL state after one more step");
         }
     }

@@ -22,6 +22,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossL1;
 
 import java.util.Map;
 
+import static io.github.retina4j.models.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class RetinaNetTest {
@@ -161,7 +162,7 @@ class RetinaNetTest {
             off.setInferenceWorkspaceMode(WorkspaceMode.NONE);
             ComputationGraph c = new ComputationGraph(off);
             c.init();
-            assertEquals(a.params(), c.params());
+            assertIdentical(model + ": initial parameters, workspaces on and off", a.params(), c.params());
             // the switch is real: DL4J's activation workspace (ComputationGraph.WS_ALL_LAYERS_ACT) appears only with it
             Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
             MultiDataSet first = randomBatch(a, 4, 64, 64 * 7L);
@@ -177,10 +178,10 @@ class RetinaNetTest {
                 c.fit(mds);
             }
             assertTrue(Double.isFinite(a.params().norm2Number().doubleValue()), model + ": parameters must stay finite");
-            assertEquals(a.params(), b.params(), model + ": same config + same batches must give identical parameters");
-            assertEquals(c.params(), a.params(), model + ": workspaces on and off must give identical parameters");
+            assertIdentical(model + ": same config + same batches must give identical parameters", a.params(), b.params());
+            assertIdentical(model + ": workspaces on and off must give identical parameters", c.params(), a.params());
             INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 128, 160);
-            assertEquals(c.output(x)[0], a.output(x)[0], model + ": inference with and without workspaces");
+            assertIdentical(model + ": inference with and without workspaces", c.output(x)[0], a.output(x)[0]);
         }
     }
 
