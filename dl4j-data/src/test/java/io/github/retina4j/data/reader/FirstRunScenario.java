@@ -1,10 +1,10 @@
 package io.github.retina4j.data.reader;
 
-import io.github.retina4j.data.annotations.BadInputPolicy;
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.CocoJsonReader;
-import io.github.retina4j.data.annotations.ImageInfo;
-import io.github.retina4j.data.annotations.SkipReport;
+import io.github.retina4j.coco.BadInputPolicy;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonReader;
+import io.github.retina4j.coco.ImageInfo;
+import io.github.retina4j.coco.SkipReport;
 import io.github.retina4j.data.transform.TransformConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,8 +1,8 @@
 package io.github.retina4j.data.reader;
 
-import io.github.retina4j.data.annotations.CocoDataset;
-import io.github.retina4j.data.annotations.CocoJsonReader;
-import io.github.retina4j.data.annotations.ImageInfo;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.CocoJsonReader;
+import io.github.retina4j.coco.ImageInfo;
 import io.github.retina4j.data.synthetic.ShapesLtConfig;
 import io.github.retina4j.data.synthetic.ShapesLtFiles;
 import io.github.retina4j.data.synthetic.ShapesLtGenerator;
