@@ -1,2 +1,6 @@
-/** Command line tool, demo, benchmarks and notebook support (SPEC §7). */
+/**
+ * Example mains in the style of DL4J's examples: each reads top to bottom (data → model → fit → evaluate → save, or
+ * load → detect → draw) and uses only the libraries, never the command line tool. The README gives the command that
+ * runs each; a test runs each at tiny size.
+ */
 package io.github.retina4j.examples;

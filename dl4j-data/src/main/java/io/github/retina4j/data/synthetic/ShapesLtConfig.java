@@ -48,6 +48,9 @@ public record ShapesLtConfig(long seed, int numClasses, int trainImages, int val
         }
     }
 
+    /** Train images of the most frequent class unless {@link Builder#longTail} says otherwise (or the split is smaller). */
+    public static final int DEFAULT_HEAD_IMAGES = 150;
+
     /** The default configuration (seed 42). */
     public static ShapesLtConfig defaults() {
         return builder().build();
@@ -68,7 +71,8 @@ public record ShapesLtConfig(long seed, int numClasses, int trainImages, int val
         private int minObjectSize = 24;
         private int maxObjectSize = 72;
         private int maxObjectsPerImage = 4;
-        private int headImages = 150;
+        /** Unset: {@value #DEFAULT_HEAD_IMAGES}, or every train image of a smaller split. */
+        private Integer headImages;
         private int tailImages = 1;
         private int negativeIdsPerImage = 3;
         private double notExhaustiveRate = 0.1;
@@ -82,14 +86,15 @@ public record ShapesLtConfig(long seed, int numClasses, int trainImages, int val
         /** Sets both object size bounds. */
         public Builder objectSize(int min, int max) { minObjectSize = min; maxObjectSize = max; return this; }
         public Builder maxObjectsPerImage(int v) { maxObjectsPerImage = v; return this; }
-        /** Train image counts of the most and least frequent class. */
+        /** Train image counts of the most and least frequent class (default: {@value #DEFAULT_HEAD_IMAGES} or the whole split, 1). */
         public Builder longTail(int head, int tail) { headImages = head; tailImages = tail; return this; }
         public Builder negativeIdsPerImage(int v) { negativeIdsPerImage = v; return this; }
         public Builder notExhaustiveRate(double v) { notExhaustiveRate = v; return this; }
 
         public ShapesLtConfig build() {
             return new ShapesLtConfig(seed, numClasses, trainImages, valImages, minImageSize, maxImageSize,
-                    minObjectSize, maxObjectSize, maxObjectsPerImage, headImages, tailImages, negativeIdsPerImage,
+                    minObjectSize, maxObjectSize, maxObjectsPerImage,
+                    headImages != null ? headImages : Math.min(DEFAULT_HEAD_IMAGES, trainImages), tailImages, negativeIdsPerImage,
                     notExhaustiveRate);
         }
     }

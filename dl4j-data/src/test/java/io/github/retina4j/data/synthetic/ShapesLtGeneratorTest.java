@@ -159,7 +159,10 @@ class ShapesLtGeneratorTest {
         assertThrows(IllegalArgumentException.class, () -> ShapesLtConfig.builder().numClasses(49).build());
         assertThrows(IllegalArgumentException.class, () -> ShapesLtConfig.builder().imageSize(100, 50).build());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ShapesLtConfig.builder().trainImages(10).build());
+                () -> ShapesLtConfig.builder().trainImages(10).longTail(ShapesLtConfig.DEFAULT_HEAD_IMAGES, 1).build());
         assertTrue(e.getMessage().contains("headImages"));
+        // without an explicit tail, a split smaller than the default head puts the head class in every image
+        assertEquals(10, ShapesLtConfig.builder().trainImages(10).build().headImages());
+        assertEquals(ShapesLtConfig.DEFAULT_HEAD_IMAGES, ShapesLtConfig.defaults().headImages());
     }
 }

@@ -2,6 +2,8 @@ package io.github.retina4j.models.inference;
 
 import io.github.retina4j.models.io.PostProcessConfig;
 
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.ImageInfo;
 import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.data.anchors.AnchorGenerator;
 import io.github.retina4j.data.reader.DetectionBatch;
@@ -132,6 +134,27 @@ public final class Detector implements AutoCloseable {
     public List<ImageDetections> detect(List<Path> imageFiles, long[] imageIds) {
         ImagePreprocessor.Batch batch = preprocessor.preprocessFiles(imageFiles, imageIds);
         return detect(batch.images(), batch.metas());
+    }
+
+    /**
+     * Detects objects in every image of a dataset, one image at a time in the dataset's order, reading each file from
+     * {@code imageRoot}. The detections carry the dataset's image ids, so {@link ImageDetections#toResults(List)} gives
+     * the results the COCO/LVIS evaluators take.
+     *
+     * @throws IllegalArgumentException if the model was trained on another class list than the dataset's, or an image
+     *                                  file is missing or cannot be decoded (the message names it)
+     */
+    public List<ImageDetections> detectAll(CocoDataset dataset, Path imageRoot) {
+        if (!metadata.categories().equals(dataset.categoryMapping())) {
+            throw new IllegalArgumentException("the model was trained on another class list (" + metadata.categories().size()
+                    + " classes) than the dataset has (" + dataset.categoryMapping().size() + " classes): "
+                    + metadata.categories() + " vs " + dataset.categoryMapping());
+        }
+        List<ImageDetections> out = new ArrayList<>(dataset.images().size());
+        for (ImageInfo image : dataset.images()) {
+            out.add(detect(List.of(imageRoot.resolve(image.resolvedFileName())), new long[] {image.id()}).get(0));
+        }
+        return out;
     }
 
     /**

@@ -2,6 +2,9 @@ package io.github.retina4j.models.inference;
 
 import io.github.retina4j.models.io.PreprocessConfig;
 
+import io.github.retina4j.coco.Category;
+import io.github.retina4j.coco.CocoDataset;
+import io.github.retina4j.coco.ImageInfo;
 import io.github.retina4j.models.io.ModelFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,6 +175,37 @@ class DetectorTest {
             var batch = new io.github.retina4j.data.reader.DetectionBatch(b.images(), List.of(new float[0]), List.of(new int[0]),
                     List.of(new float[0]), b.metas());
             assertEquals(d.detect(b.images(), b.metas()), d.detect(batch));
+        }
+    }
+
+    @Test
+    void detectsEveryImageOfADatasetWithItsImageIds() throws Exception {
+        List<ImageInfo> images = new ArrayList<>();
+        List<Category> categories = new ArrayList<>();
+        for (int k = 0; k < TinyDetectionModel.CATEGORIES.size(); k++) {
+            categories.add(Category.coco(TinyDetectionModel.CATEGORIES.toCategoryId(k), TinyDetectionModel.CATEGORIES.name(k), "shape"));
+        }
+        long[] ids = {7, 3, 12};
+        for (int i = 0; i < ids.length; i++) {
+            BufferedImage img = picture(40 + i, 64 + 24 * i, 80);
+            ImageIO.write(img, "png", dir.resolve("img" + i + ".png").toFile());
+            images.add(ImageInfo.coco(ids[i], "img" + i + ".png", img.getWidth(), img.getHeight()));
+        }
+        CocoDataset dataset = new CocoDataset(images, List.of(), categories);
+        try (Detector d = detector(1)) {
+            List<ImageDetections> all = d.detectAll(dataset, dir);
+            assertEquals(ids.length, all.size());
+            for (int i = 0; i < ids.length; i++) {
+                assertEquals(ids[i], all.get(i).imageId());
+                assertEquals(d.detect(dir.resolve("img" + i + ".png")).detections(), all.get(i).detections());
+            }
+
+            CocoDataset otherClasses = new CocoDataset(images, List.of(), categories.subList(0, 2));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.detectAll(otherClasses, dir));
+            assertTrue(e.getMessage().contains("another class list"), e.getMessage());
+            Files.delete(dir.resolve("img1.png"));
+            e = assertThrows(IllegalArgumentException.class, () -> d.detectAll(dataset, dir));
+            assertTrue(e.getMessage().contains("img1.png") && e.getMessage().contains("does not exist"), e.getMessage());
         }
     }
 
