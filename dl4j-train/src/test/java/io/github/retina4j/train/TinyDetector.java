@@ -79,9 +79,14 @@ final class TinyDetector {
 
     /** {@code --model retinanet|libra --backbone small} with the CLI's default losses for it. */
     static RetinaNetConfig config(Data data, String model, IUpdater updater) {
+        return config(data, model, updater, SEED);
+    }
+
+    /** @param seed the graph's seed (weight initialisation) */
+    static RetinaNetConfig config(Data data, String model, IUpdater updater, long seed) {
         String boxLoss = model.equals("libra") ? "balanced-l1" : "smooth-l1";
         return DetectorSetup.config(new DetectorSetup.Choice(model, "small", "focal", boxLoss), data.train(), updater,
-                WEIGHT_DECAY, SEED);
+                WEIGHT_DECAY, seed);
     }
 
     static ModelMetadata metadata(Data data, RetinaNetConfig config) {
