@@ -11,8 +11,12 @@ import io.github.retina4j.models.optimize.MomentumSgd;
 import io.github.retina4j.models.optimize.WarmupStepSchedule;
 import io.github.retina4j.models.retinanet.RetinaNet;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -62,10 +66,10 @@ final class TinyDetector {
 
         /** An image to detect on (from the validation split, never trained on). */
         Path someImage() {
-            try (var s = java.nio.file.Files.list(files.valImages())) {
+            try (Stream<Path> s = Files.list(files.valImages())) {
                 return s.sorted().findFirst().orElseThrow();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.retina4j.models.inference.Detection;
 import io.github.retina4j.models.inference.Detector;
 import io.github.retina4j.models.inference.ImageDetections;
+import io.github.retina4j.models.inference.ImagePreprocessor;
 import io.github.retina4j.models.io.ModelFile;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
 import java.io.File;
@@ -21,6 +22,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +46,7 @@ class TrainedModelFilesTest {
     /** Short runs: the point is which classes the saved configuration names, not what the model learnt. */
     private static final int ITERATIONS = 2;
     /** Set by the pom: folder with dl4j-models' runtime.txt and backend.txt class paths (written by Maven). */
-    static final String CLASSPATH_DIR_PROPERTY = "retina4j.models.classpath.dir";
+    private static final String CLASSPATH_DIR_PROPERTY = "retina4j.models.classpath.dir";
 
     @TempDir
     static Path dir;
@@ -65,7 +67,7 @@ class TrainedModelFilesTest {
     }
 
     private static void train(String model, TinyDetector.Optimizer optimizer) throws IOException {
-        String name = model + "-" + optimizer.name().toLowerCase(java.util.Locale.ROOT);
+        String name = model + "-" + optimizer.name().toLowerCase(Locale.ROOT);
         RetinaNetConfig config = TinyDetector.config(data, model, optimizer.updater(ITERATIONS));
         Path run = dir.resolve(name);
         TrainingResult result;
@@ -171,7 +173,7 @@ class TrainedModelFilesTest {
     }
 
     private static INDArray preprocessed(Detector detector, Path image) {
-        return new io.github.retina4j.models.inference.ImagePreprocessor(detector.metadata().preprocessing())
+        return new ImagePreprocessor(detector.metadata().preprocessing())
                 .preprocessFiles(List.of(image), new long[] {0}).images();
     }
 

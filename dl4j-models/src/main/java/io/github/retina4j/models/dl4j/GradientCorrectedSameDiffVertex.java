@@ -38,7 +38,7 @@ public abstract class GradientCorrectedSameDiffVertex extends SameDiffVertex {
      * {@code ComputationGraph.clone()} (the detector's replicas, {@code Detector.withPostProcessing}) fails with
      * "Updater for parameter ... was null".
      */
-    protected <T extends GradientCorrectedSameDiffVertex> T withTrainingConfigOf(T copy) {
+    protected <T extends GradientCorrectedSameDiffVertex> T copyTrainingConfigTo(T copy) {
         copy.setUpdater(getUpdater() == null ? null : getUpdater().clone());
         copy.setBiasUpdater(getBiasUpdater() == null ? null : getBiasUpdater().clone());
         copy.setRegularization(copyOf(getRegularization()));
