@@ -1,5 +1,6 @@
 package io.github.retina4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,17 +9,25 @@ import io.github.retina4j.data.synthetic.ShapesLtConfig;
 import io.github.retina4j.data.synthetic.ShapesLtFiles;
 import io.github.retina4j.data.synthetic.ShapesLtGenerator;
 import io.github.retina4j.cli.Retina4jCli;
+import io.github.retina4j.train.LossPoint;
 import io.github.retina4j.train.Trainer;
 import io.github.retina4j.models.inference.Detector;
+import io.github.retina4j.models.io.ModelFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** {@code retina4j train} end to end on a tiny split, then {@code --resume} to more iterations. */
+/**
+ * {@code retina4j train} end to end on a tiny split, then {@code --resume} to more iterations, which must end
+ * exactly where an uninterrupted run ends.
+ */
 class TrainCommandTest {
 
     static int run(StringWriter err, String... args) {
@@ -30,8 +39,12 @@ class TrainCommandTest {
         ShapesLtFiles files = new ShapesLtGenerator(ShapesLtConfig.builder().seed(5).numClasses(3).trainImages(6).valImages(2)
                 .imageSize(64, 96).objectSize(16, 40).longTail(4, 1).build()).writeTo(tmp.resolve("data"));
         Path out = tmp.resolve("run");
-        String[] common = {"train", "--annotations", files.trainCoco().toString(), "--images", files.trainImages().toString(),
-                "--out", out.toString(), "--batch-size", "2", "--image-size", "64", "--checkpoint-every", "1", "--no-progress"};
+        // The schedule is given explicitly: by default it depends on --iterations, and a resumed run keeps the
+        // schedule of the run it continues, so only then does a 2 + 1 run match an uninterrupted 3-iteration one.
+        String[] data = {"train", "--annotations", files.trainCoco().toString(), "--images", files.trainImages().toString(),
+                "--batch-size", "2", "--image-size", "64", "--checkpoint-every", "1", "--no-progress",
+                "--lr", "0.002", "--warmup-iters", "1", "--steps", "2"};
+        String[] common = concat(data, "--out", out.toString());
         StringWriter err = new StringWriter();
         assertEquals(0, run(err, concat(common, "--iterations", "2")), err.toString());
         assertTrue(ImageIO.read(out.resolve(TrainCommand.LOSS_CURVE).toFile()) != null);
@@ -47,12 +60,37 @@ class TrainCommandTest {
         assertEquals(0, run(err2, concat(common, "--iterations", "3", "--resume")), err2.toString());
         assertEquals(3, Trainer.readLog(out.resolve(Trainer.LOG_FILE), Integer.MAX_VALUE).size());
 
+        // the resumed run equals an uninterrupted one exactly: weights, updater state (in the last checkpoint), losses
+        Path straight = tmp.resolve("straight");
+        StringWriter err5 = new StringWriter();
+        assertEquals(0, run(err5, concat(data, "--out", straight.toString(), "--iterations", "3")), err5.toString());
+        assertIdentical(ModelFile.load(straight.resolve(TrainCommand.MODEL_FILE), false).graph().params(),
+                ModelFile.load(out.resolve(TrainCommand.MODEL_FILE), false).graph().params(), "weights of model.zip");
+        Path lastCheckpoint = Path.of(Trainer.CHECKPOINT_DIR, "checkpoint-00000003", "model.zip");
+        assertIdentical(ModelFile.load(straight.resolve(lastCheckpoint), true).graph().getUpdater().getStateViewArray(),
+                ModelFile.load(out.resolve(lastCheckpoint), true).graph().getUpdater().getStateViewArray(), "updater state");
+        List<LossPoint> expectedLog = Trainer.readLog(straight.resolve(Trainer.LOG_FILE), Integer.MAX_VALUE);
+        List<LossPoint> resumedLog = Trainer.readLog(out.resolve(Trainer.LOG_FILE), Integer.MAX_VALUE);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(expectedLog.get(i).loss(), resumedLog.get(i).loss(), 0.0, "loss of iteration " + (i + 1));
+            assertEquals(expectedLog.get(i).lr(), resumedLog.get(i).lr(), 0.0, "lr of iteration " + (i + 1));
+        }
+
         StringWriter err3 = new StringWriter();
         assertEquals(Retina4jCli.EXIT_FAILED, run(err3, concat(common, "--iterations", "3", "--resume")));
         assertTrue(err3.toString().contains("already at iteration 3"), err3.toString());
         StringWriter err4 = new StringWriter();
         assertEquals(Retina4jCli.EXIT_FAILED, run(err4, concat(common, "--iterations", "3", "--cls-loss", "softmax")));
         assertTrue(err4.toString().contains("--cls-loss"), err4.toString());
+    }
+
+    /** Exact equality, element by element (INDArray.equals allows a relative difference of 1e-5). */
+    private static void assertIdentical(INDArray expected, INDArray actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+        float[] a = expected.dup('c').data().asFloat();
+        float[] b = actual.dup('c').data().asFloat();
+        long differing = IntStream.range(0, a.length).filter(i -> Float.floatToIntBits(a[i]) != Float.floatToIntBits(b[i])).count();
+        assertEquals(0, differing, what + ": elements that differ, of " + a.length);
     }
 
     private static String[] concat(String[] a, String... b) {

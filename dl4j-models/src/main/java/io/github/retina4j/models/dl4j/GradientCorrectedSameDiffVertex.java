@@ -5,6 +5,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.regularization.Regularization;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Base class for this project's {@link SameDiffVertex}es: identical to DL4J's, except that the backward pass
@@ -24,6 +29,29 @@ public abstract class GradientCorrectedSameDiffVertex extends SameDiffVertex {
 
     static {
         OneDnnSupport.enable();
+    }
+
+    /**
+     * Copies the training configuration DL4J's {@link SameDiffVertex} keeps (updaters, regularisation, gradient
+     * normalisation, data type, name) into {@code copy}, and returns it. A subclass's {@code clone()} that builds
+     * a fresh vertex from its own fields must pass it through here: without the updater,
+     * {@code ComputationGraph.clone()} (the detector's replicas, {@code Detector.withPostProcessing}) fails with
+     * "Updater for parameter ... was null".
+     */
+    protected <T extends GradientCorrectedSameDiffVertex> T copyTrainingConfigTo(T copy) {
+        copy.setUpdater(getUpdater() == null ? null : getUpdater().clone());
+        copy.setBiasUpdater(getBiasUpdater() == null ? null : getBiasUpdater().clone());
+        copy.setRegularization(copyOf(getRegularization()));
+        copy.setRegularizationBias(copyOf(getRegularizationBias()));
+        copy.setGradientNormalization(getGradientNormalization());
+        copy.setGradientNormalizationThreshold(getGradientNormalizationThreshold());
+        copy.setDataType(getDataType());
+        copy.setName(getName());
+        return copy;
+    }
+
+    private static List<Regularization> copyOf(List<Regularization> r) {
+        return r == null ? null : r.stream().map(Regularization::clone).collect(Collectors.toCollection(ArrayList::new));
     }
 
     @Override

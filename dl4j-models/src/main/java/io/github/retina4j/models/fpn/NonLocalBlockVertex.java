@@ -129,7 +129,7 @@ public class NonLocalBlockVertex extends DualBackendVertex {
     public NonLocalBlockVertex clone() {
         NonLocalBlockVertex v = new NonLocalBlockVertex(channels, interChannels, useScale);
         v.setBackend(getBackend());
-        return v;
+        return copyTrainingConfigTo(v);
     }
 
     public int getChannels() { return channels; }

@@ -208,7 +208,7 @@ public class SharedHeadVertex extends DualBackendVertex {
         SharedHeadVertex v = new SharedHeadVertex(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor,
                 outputName, weightStd, outputBias);
         v.setBackend(getBackend());
-        return v;
+        return copyTrainingConfigTo(v);
     }
 
     public int getNumInputs() { return numInputs; }

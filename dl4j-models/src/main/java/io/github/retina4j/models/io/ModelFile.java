@@ -17,8 +17,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -120,6 +123,13 @@ public final class ModelFile {
             if (e instanceof VirtualMachineError vme && !(e instanceof OutOfMemoryError)) {
                 throw vme;
             }
+            String missing = missingClass(e);
+            if (missing != null) {
+                ModelFileException m = new ModelFileException(file, "model needs class " + missing
+                        + ", which is not on the class path (add the library that defines it to the application)");
+                m.initCause(e);
+                throw m;
+            }
             throw new ModelFileException(file, "the DL4J graph cannot be restored (corrupt entries or a"
                     + " configuration from another version)", e);
         }
@@ -132,6 +142,67 @@ public final class ModelFile {
         }
         checkGraphAgainstMetadata(file, graph, metadata);
         return new Loaded(graph, metadata, file);
+    }
+
+    /**
+     * The class a failed restore needed and could not load, or null if it failed for another reason. The
+     * graph JSON names every layer, vertex, loss, updater and schedule by class ({@code "@class"}), and
+     * Jackson reports an unknown one as an {@code InvalidTypeIdException} whose type id is the class name (it
+     * also throws one for a class that exists but has the wrong type, hence the load check); reflection and
+     * Java deserialisation report {@link ClassNotFoundException} / {@link NoClassDefFoundError}.
+     */
+    static String missingClass(Throwable failure) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+            String typeId = null;
+            if (t instanceof org.nd4j.shade.jackson.databind.exc.InvalidTypeIdException e) {
+                typeId = e.getTypeId();
+            } else if (t instanceof com.fasterxml.jackson.databind.exc.InvalidTypeIdException e) {
+                typeId = e.getTypeId();
+            }
+            if (typeId != null) {
+                String missing = unloadable(typeId);
+                if (missing != null) {
+                    return missing;
+                }
+            }
+            String named = missingName(t);
+            if (named != null) {
+                return named;
+            }
+        }
+        return null;
+    }
+
+    /** The class name a ClassNotFoundException or NoClassDefFoundError reports, else null. */
+    private static String missingName(Throwable t) {
+        if (!(t instanceof ClassNotFoundException || t instanceof NoClassDefFoundError) || t.getMessage() == null) {
+            return null;
+        }
+        // NoClassDefFoundError says "a/b/C"; "Could not initialize class ..." is a failed static initialiser
+        String name = t.getMessage().replace('/', '.');
+        return !name.isEmpty() && name.chars().noneMatch(Character::isWhitespace) ? name : null;
+    }
+
+    /** Null if {@code className} loads, else the class that is missing (it or, e.g., its superclass). */
+    private static String unloadable(String className) {
+        String missing = className;
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        for (ClassLoader loader : new ClassLoader[] {context, ModelFile.class.getClassLoader()}) {
+            if (loader == null) {
+                continue;
+            }
+            try {
+                Class.forName(className, false, loader);
+                return null;
+            } catch (ClassNotFoundException e) {
+                // try the next loader
+            } catch (LinkageError e) {
+                String dependency = missingName(e);
+                missing = dependency != null ? dependency : className;
+            }
+        }
+        return missing;
     }
 
     /**

@@ -2,7 +2,7 @@ package io.github.retina4j.models.io;
 
 import java.nio.file.Path;
 
-/** A model file that cannot be used: missing, corrupt/truncated, without metadata, or for other classes. */
+/** A model file that cannot be used: missing, corrupt/truncated, without metadata, for other classes, or naming a class not on the class path. */
 public final class ModelFileException extends IllegalArgumentException {
 
     private final transient Path file;

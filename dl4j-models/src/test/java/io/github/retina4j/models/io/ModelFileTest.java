@@ -130,6 +130,59 @@ class ModelFileTest {
         assertMessage(e, broken, "cannot be restored");
     }
 
+    /** A copy of {@code file} whose configuration JSON has every {@code from} replaced by {@code to}. */
+    private Path withConfiguration(Path file, String name, String from, String to) throws Exception {
+        Path out = dir.resolve(name);
+        try (var in = new java.util.zip.ZipFile(file.toFile());
+             var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(out))) {
+            for (var entries = in.entries(); entries.hasMoreElements(); ) {
+                var entry = entries.nextElement();
+                byte[] data = in.getInputStream(entry).readAllBytes();
+                if (entry.getName().equals("configuration.json")) {
+                    String json = new String(data, java.nio.charset.StandardCharsets.UTF_8);
+                    assertTrue(json.contains(from), "the configuration names " + from);
+                    data = json.replace(from, to).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                }
+                zip.putNextEntry(new java.util.zip.ZipEntry(entry.getName()));
+                zip.write(data);
+                zip.closeEntry();
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aClassThatIsNotOnTheClassPathIsNamed() throws Exception {
+        Path file = saved();
+        // a vertex, a loss function and an updater: the three kinds of class a trained graph names
+        String[][] renames = {
+            {TinyDetectionModel.FlattenSpatial.class.getName(), "io.github.retina4j.models.inference.NoSuchVertex"},
+            {"org.nd4j.linalg.lossfunctions.impl.LossMSE", "com.example.losses.LossFromAnotherLibrary"},
+            {"org.nd4j.linalg.learning.config.Sgd", "com.example.optimize.UnknownUpdater"}};
+        for (String[] r : renames) {
+            Path renamed = withConfiguration(file, "renamed.zip", r[0], r[1]);
+            ModelFileException e = assertThrows(ModelFileException.class, () -> ModelFile.load(renamed, false));
+            assertMessage(e, renamed, "model needs class " + r[1] + ", which is not on the class path");
+            assertTrue(!e.getMessage().contains("corrupt"), e.getMessage());
+            assertThrows(ModelFileException.class, () -> io.github.retina4j.models.inference.Detector.load(renamed),
+                    "the detector reports it too");
+        }
+        // a class that exists but has the wrong type is not a missing class
+        Path wrongType = withConfiguration(file, "wrong-type.zip", "org.nd4j.linalg.learning.config.Sgd", "java.lang.String");
+        ModelFileException e = assertThrows(ModelFileException.class, () -> ModelFile.load(wrongType, false));
+        assertMessage(e, wrongType, "cannot be restored");
+    }
+
+    @Test
+    void missingClassIsFoundAnywhereInTheCauseChain() {
+        assertEquals("com.example.Gone", ModelFile.missingClass(
+                new RuntimeException("outer", new IllegalStateException(new ClassNotFoundException("com.example.Gone")))));
+        assertEquals("com.example.Base", ModelFile.missingClass(new RuntimeException(new NoClassDefFoundError("com/example/Base"))));
+        // a failed static initialiser is not a missing class
+        assertEquals(null, ModelFile.missingClass(new NoClassDefFoundError("Could not initialize class com.example.X")));
+        assertEquals(null, ModelFile.missingClass(new RuntimeException("corrupt", new java.io.EOFException())));
+    }
+
     /** DL4J M2.1 refuses zips with directory entries; if this starts passing, METADATA_ENTRY may use a folder. */
     @Test
     void directoryEntriesBreakDl4jRestore() throws Exception {

@@ -94,4 +94,29 @@ class RetinaNetSerializationTest {
             assertArrayEquals(efl(g).getPosGrad(), efl(r).getPosGrad(), 0.0, "EFL state after one more step");
         }
     }
+
+    /**
+     * {@code ComputationGraph.clone()} (the detector's replicas, {@code Detector.withPostProcessing}) keeps the
+     * SameDiff vertices' training configuration: the clone has the same configuration and takes exactly the same
+     * training step as the original.
+     */
+    @Test
+    void clonedGraphsKeepTheirConfigurationAndTrainLikeTheOriginal() {
+        for (RetinaNetConfig config : new RetinaNetConfig[]{tiny().build(), LibraRetinaNet.libra(tiny()).build()}) {
+            ComputationGraph g = RetinaNet.build(config);
+            MultiDataSet mds = batch(config);
+            g.fit(mds);
+            ComputationGraph c = g.clone();
+            // DL4J's ComputationGraph.clone() restarts the graph's iteration counter; everything else must match
+            assertEquals(0, c.getConfiguration().getIterationCount());
+            c.getConfiguration().setIterationCount(g.getConfiguration().getIterationCount());
+            assertEquals(g.getConfiguration().toJson(), c.getConfiguration().toJson(), "configuration of the clone");
+            assertArrayEquals(g.getUpdater().getStateViewArray().data().asFloat(),
+                    c.getUpdater().getStateViewArray().data().asFloat(), "updater state of the clone");
+            g.fit(mds);
+            c.fit(mds);
+            assertArrayEquals(g.params().data().asFloat(), c.params().data().asFloat(),
+                    "parameters after one more step (libra " + config.isLibra() + ")");
+        }
+    }
 }
