@@ -4,7 +4,7 @@ import io.github.retina4j.models.inference.Detection;
 import io.github.retina4j.models.inference.Detector;
 import io.github.retina4j.models.inference.ImageDetections;
 import io.github.retina4j.models.inference.ImagePreprocessor;
-import io.github.retina4j.models.inference.PostProcessConfig;
+import io.github.retina4j.models.io.PostProcessConfig;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -88,9 +88,10 @@ final class TinyDetector {
 
     /** @param seed the graph's seed (weight initialisation) */
     static RetinaNetConfig config(Data data, String model, IUpdater updater, long seed) {
-        String boxLoss = model.equals("libra") ? "balanced-l1" : "smooth-l1";
-        return DetectorSetup.config(new DetectorSetup.Choice(model, "small", "focal", boxLoss), data.train(), updater,
-                WEIGHT_DECAY, seed);
+        DetectorSetup.Choice choice = new DetectorSetup.Choice(model, "small", "focal", DetectorSetup.RECIPE_BOX_LOSS);
+        // the recipe's model and losses; the optimiser under test replaces the recipe's
+        return DetectorSetup.config(choice, choice.recipe(), data.train(), BATCH_SIZE, 1, seed).toBuilder()
+                .updater(updater).weightDecay(WEIGHT_DECAY).build();
     }
 
     static ModelMetadata metadata(Data data, RetinaNetConfig config) {
@@ -98,11 +99,11 @@ final class TinyDetector {
     }
 
     static TrainingData.CloseableIterator iterator(Data data, RetinaNetConfig config) {
-        return TrainingData.iterator(data.train(), data.images(), config, BATCH_SIZE, IMAGE_SIZE, IMAGE_SIZE, SEED,
-                false, 0.001);
+        return TrainingData.iterator(data.train(), data.images(), config, Recipe.retinaNet().targetEncoder(config, SEED),
+                BATCH_SIZE, IMAGE_SIZE, IMAGE_SIZE, SEED, false, 0.001);
     }
 
-    /** A trainer as the CLI makes it: mmdetection's global-norm clipping, checkpoints written as model files. */
+    /** A trainer as the CLI makes it: the recipe's global-norm clipping, checkpoints written as model files. */
     static Trainer trainer(Data data, RetinaNetConfig config, TrainingData.CloseableIterator it, TrainerConfig tc) {
         ModelMetadata metadata = metadata(data, config);
         return new Trainer(RetinaNet.build(config), it, tc)
@@ -110,7 +111,7 @@ final class TinyDetector {
     }
 
     static TrainerConfig trainerConfig(Path runDir, int iterations, int checkpointEvery) {
-        return TrainerConfig.defaults(runDir, iterations, SEED).withCheckpointEvery(checkpointEvery);
+        return TrainerConfig.of(Recipe.retinaNet(), runDir, iterations, SEED).withCheckpointEvery(checkpointEvery);
     }
 
     /** Exact equality, element by element (INDArray.equals allows a relative difference of 1e-5). */
