@@ -237,7 +237,14 @@ class DetectionPostProcessorTest {
                 io.github.retina4j.data.anchors.AnchorConfig.torchvisionRetinaNet());
         // our torchvision-convention anchors are the ones torchvision used
         assertEquals(f.get("anchors"), gen.anchors((int) hw[0], (int) hw[1]));
-        CategoryMapping cats = new CategoryMapping(new int[] {1, 2, 3}, new String[] {"a", "b", "c"});
+        int numClasses = (int) f.get("class_logits").size(1);
+        int[] ids = new int[numClasses];
+        String[] names = new String[numClasses];
+        for (int k = 0; k < numClasses; k++) {
+            ids[k] = k + 1;
+            names[k] = "class" + k;
+        }
+        CategoryMapping cats = new CategoryMapping(ids, names);
         ImageMeta meta = DetectionPostProcessor.identityMeta(9, (int) valid[1], (int) valid[0]);
         List<Detection> dets = new DetectionPostProcessor(config, BoxCoder.torchvisionDefault(), cats)
                 .process(f.get("class_logits"), f.get("box_deltas"), gen, (int) hw[0], (int) hw[1], List.of(meta))
