@@ -31,7 +31,7 @@ class LossMathTest {
         // the reason for this helper: ND4J's softPlus in float overflows
         double nd4j = Transforms.softPlus(Nd4j.createFromArray(100f), true).getDouble(0);
         assertTrue(Double.isInfinite(nd4j) || Math.abs(nd4j - 100) < 1e-3,
-                "documents ND4J softPlus(100f) = " + nd4j + " (DL4J-NOTES: ∞ in M2.1)");
+                "documents ND4J softPlus(100f) = " + nd4j + " (DESIGN §10.6: ∞ in M2.1)");
     }
 
     @Test

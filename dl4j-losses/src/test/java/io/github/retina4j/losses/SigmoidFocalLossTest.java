@@ -63,7 +63,7 @@ class SigmoidFocalLossTest {
      * with the default miniBatch(true) by −∂S/∂θ / N. Hence graphs must use miniBatch(false) to optimise S.
      */
     @Test
-    void graphWithMiniBatchFalseOptimisesExactlyTheSpecObjective() {
+    void graphWithMiniBatchFalseOptimisesExactlyTheLossObjective() {
         JsonNode c = ReferenceData.json("focal_loss.json").get("cases").get(0);
         INDArray x3 = array(c.get("inputs").get("x"));
         INDArray y3 = array(c.get("inputs").get("y"));

@@ -264,7 +264,7 @@ public final class DetectionBatchIterator implements Iterator<DetectionBatch>, A
         return samples.isEmpty() ? null : DetectionBatch.collate(samples, loader.config().sizeDivisor());
     }
 
-    /** Stops the prefetch threads and logs the skip summary (SPEC §9: nothing disappears silently). */
+    /** Stops the prefetch threads and logs the skip summary (DESIGN §9: nothing disappears silently). */
     @Override
     public void close() {
         cancelPending();

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Reader tests: real-format files against an independent Jackson tree-model parse, LVIS fields, and
- * every bad-input case of SPEC §9 under both policies.
+ * every bad-input case of DESIGN §9 under both policies.
  *
  * <p>{@code peer/instances_val2014_100.json} and {@code peer/lvis_val_100.json} are data files from the
  * test suite of faster_coco_eval (MiXaiLL76/faster_coco_eval, Apache-2.0; annotations CC BY 4.0 by

@@ -30,7 +30,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Wall time of a full COCO evaluation (SPEC §8: 5 000 images × 100 detections under 10 s on 2 cores)
+ * Wall time of a full COCO evaluation (DESIGN §8: 5 000 images × 100 detections under 10 s on 2 cores)
  * and of an LVIS-style evaluation on generated data, against baselines measured in the same run:
  * <ul>
  *   <li>COCO: a straightforward object-based port of pycocotools' COCOeval (per-(image, category)
@@ -48,7 +48,7 @@ import java.util.function.Supplier;
  */
 public final class EvalBenchmark {
 
-    /** COCO-style workload of SPEC §8 / the eval issue. */
+    /** COCO-style workload of DESIGN §8. */
     static final int CATEGORIES = 80;
     static final int MEAN_GT_PER_IMAGE = 7;
     static final int DETS_PER_IMAGE = 100;
