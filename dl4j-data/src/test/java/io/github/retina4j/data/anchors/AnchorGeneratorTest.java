@@ -138,8 +138,18 @@ class AnchorGeneratorTest {
     void invalidSizesAndConfigsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> unrounded.anchors(0, 10));
         assertThrows(IllegalArgumentException.class, () -> new AnchorConfig(new int[0], 4, 3, new double[] {1},
-                AnchorConvention.SPEC_EXACT, CellAnchorOrder.RATIO_MAJOR));
+                AnchorConvention.UNROUNDED, CellAnchorOrder.RATIO_MAJOR));
         assertThrows(IllegalArgumentException.class, () -> new AnchorConfig(new int[] {8}, 4, 3, new double[] {-1},
-                AnchorConvention.SPEC_EXACT, CellAnchorOrder.RATIO_MAJOR));
+                AnchorConvention.UNROUNDED, CellAnchorOrder.RATIO_MAJOR));
+    }
+
+    @Test
+    void conventionsAreReadByNameAndTheModelFileAlias() {
+        for (AnchorConvention c : AnchorConvention.values()) {
+            assertEquals(c, AnchorConvention.fromName(c.name()));
+        }
+        assertEquals(AnchorConvention.UNROUNDED, AnchorConvention.fromName("SPEC_EXACT"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AnchorConvention.fromName("EXACT"));
+        assertTrue(e.getMessage().contains("'EXACT'") && e.getMessage().contains("TORCHVISION"), e.getMessage());
     }
 }
