@@ -9,7 +9,7 @@ import java.lang.reflect.Method;
  * {@code org.nd4j.nativeblas.Nd4jCpu$Environment#getInstance()} and {@code #isUseMKLDNN()} by reflection,
  * but in M2.1 the class moved to {@code org.nd4j.linalg.cpu.nativecpu.bindings.Nd4jCpu$Environment} and the
  * method was renamed {@code isUseONEDNN}. The failed lookup silently disables the oneDNN helpers of every DL4J
- * convolution, pooling and batch-norm layer (4–7× slower, see shared/DL4J-NOTES.md). This class restores the
+ * convolution, pooling and batch-norm layer (4–7× slower, see docs/DESIGN.md §10.1). This class restores the
  * old name and forwards to the new one, again by reflection so that the CUDA backend (which has no such class)
  * simply reports {@code false}. Guarded by {@code io.github.retina4j.models.dl4j.OneDnnSupportTest}.
  */

@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /**
- * Data benchmarks (SPEC §8), a plain main:
+ * Data benchmarks (DESIGN §8), a plain main:
  * <ol>
  * <li>parse of an LVIS-v1-sized annotation file (100 170 images, 1 270 141 annotations with polygon
  * segmentations, 1 203 categories; generated to a temporary file) with {@link CocoJsonReader},

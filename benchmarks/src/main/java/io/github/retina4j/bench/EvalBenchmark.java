@@ -33,7 +33,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Wall time of a full COCO evaluation (SPEC §8: 5 000 images × 100 detections under 10 s on 2 cores)
+ * Wall time of a full COCO evaluation (DESIGN §8: 5 000 images × 100 detections under 10 s on 2 cores)
  * and of an LVIS-style evaluation on generated data, against baselines measured in the same run:
  * <ul>
  *   <li>COCO: a straightforward object-based port of pycocotools' COCOeval (per-(image, category)

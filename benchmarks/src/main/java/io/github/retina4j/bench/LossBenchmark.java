@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * Forward + backward (computeScore + computeGradient, as DL4J's output layer calls them) of the focal
  * and equalized focal losses on RetinaNet-sized class logits [2, 80, 120 000] float32, i.e. the
  * [240 000, 80] arrays {@code RnnLossLayer} passes, against two baselines measured in the same run:
- * DL4J's stock {@code LossBinaryXENT} (sigmoid activation) on the same arrays, and SPEC §8's
+ * DL4J's stock {@code LossBinaryXENT} (sigmoid activation) on the same arrays, and DESIGN §8's
  * "3 passes over memory" (three in-place {@code addi} over arrays of that size).
  *
  * <p>Run: {@code java -cp <classpath> io.github.retina4j.bench.LossBenchmark [forks warmups iterations [regex]]}
@@ -48,7 +48,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(1)
 public class LossBenchmark {
 
-    /** RetinaNet on COCO: 2 images, 80 classes, ~120 000 anchors per image at 800×1333 (SPEC §8). */
+    /** RetinaNet on COCO: 2 images, 80 classes, ~120 000 anchors per image at 800×1333 (DESIGN §8). */
     static final int IMAGES = 2;
     static final int CLASSES = 80;
     static final int ANCHORS = 120_000;
@@ -114,7 +114,7 @@ public class LossBenchmark {
         return s > Double.MAX_VALUE ? null : g;
     }
 
-    /** SPEC §8's reference: three passes over memory, each an in-place add of two [240 000, 80] arrays. */
+    /** DESIGN §8's reference: three passes over memory, each an in-place add of two [240 000, 80] arrays. */
     @Benchmark
     public INDArray threeMemoryPasses() {
         return a.addi(b).addi(c).addi(b);

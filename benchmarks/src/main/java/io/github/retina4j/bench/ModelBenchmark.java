@@ -37,7 +37,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * RetinaNet-R50-FPN and Libra RetinaNet-R50-FPN speed on CPU (SPEC §8): training step (batch 2) and
+ * RetinaNet-R50-FPN and Libra RetinaNet-R50-FPN speed on CPU (DESIGN §8): training step (batch 2) and
  * inference (batch 1, network forward; post-processing timed separately) at 512×512 and 800×1333,
  * with the achieved GFLOP/s from an analytic count of the convolution (and non-local) multiply-adds,
  * and — when {@code /usr/bin/python3} can import torch and torchvision — the ratio against torchvision's

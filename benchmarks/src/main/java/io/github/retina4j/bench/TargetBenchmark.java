@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Benchmark of target computation (IoU + max-IoU assignment + dense target encoding) and of class-aware NMS (SPEC §8),
+ * Benchmark of target computation (IoU + max-IoU assignment + dense target encoding) and of class-aware NMS (DESIGN §8),
  * each against a straightforward per-element Java loop implementation measured in the same run.
  *
  * <p>Targets: padded input 640×1024 → 122 760 anchors (RetinaNet P3–P7, 9 per location), 100 gt boxes per image, batch
@@ -93,7 +93,7 @@ public final class TargetBenchmark {
         BaselineTargets slow = baselineTargets(generator.anchorCoordinates(HEIGHT, WIDTH), batch);
         check(fast, slow);
 
-        // 1. IoU + assignment for one image (SPEC §8 target: < 20 ms): grid path, generic fused loop, baseline.
+        // 1. IoU + assignment for one image (DESIGN §8 target: < 20 ms): grid path, generic fused loop, baseline.
         double[] anchors = generator.anchorCoordinates(HEIGHT, WIDTH);
         AnchorLayout layout = generator.layout(HEIGHT, WIDTH);
         MaxIoUAssigner assigner = encoder.assigner();

@@ -2,7 +2,7 @@ package io.github.retina4j.coco;
 
 /**
  * One entry of the {@code annotations} array. The box is kept in COCO's {@code [x, y, w, h]}
- * form here (the IO boundary); {@link #x2()}/{@link #y2()} give the SPEC §2 corner form.
+ * form here (the IO boundary); {@link #x2()}/{@link #y2()} give the DESIGN §2 corner form.
  * {@code segmentation} is kept opaque: the exact JSON text of the value (polygon list or RLE
  * object), or null when absent or dropped at read time, so that it round-trips unchanged.
  */

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Dataset category id ↔ contiguous network class index 0..C−1 (SPEC §2), with names. Indices follow
+ * Dataset category id ↔ contiguous network class index 0..C−1 (DESIGN §2), with names. Indices follow
  * ascending category id, as torchvision/detectron2 do for COCO. Immutable; saved with a model as its
  * two arrays ({@link #categoryIds()}, {@link #names()}).
  */

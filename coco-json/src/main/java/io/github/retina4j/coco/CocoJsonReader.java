@@ -23,7 +23,7 @@ import java.util.Set;
 
 /**
  * Reads COCO instances and LVIS v0.5/v1 annotation JSON with Jackson's streaming {@link JsonParser}
- * (never a tree model of the whole file: LVIS v1 train is ~1 GB, SPEC §4). Unknown fields are
+ * (never a tree model of the whole file: LVIS v1 train is ~1 GB, DESIGN §4). Unknown fields are
  * ignored; top-level {@code info}/{@code licenses} and each annotation's {@code segmentation} are
  * kept as raw JSON text (segmentation can be dropped to save memory with
  * {@link Builder#keepSegmentation(boolean)}).

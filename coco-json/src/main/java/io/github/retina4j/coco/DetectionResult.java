@@ -2,7 +2,7 @@ package io.github.retina4j.coco;
 
 /**
  * One detection in the standard COCO results format {@code {image_id, category_id, bbox, score}}.
- * The box is COCO's {@code [x, y, w, h]} in original-image pixels (SPEC §2: converted from
+ * The box is COCO's {@code [x, y, w, h]} in original-image pixels (DESIGN §2: converted from
  * {@code (x1, y1, x2, y2)} only at this IO boundary, see {@link #fromCorners}).
  *
  * @param imageId    dataset image id
@@ -29,7 +29,7 @@ public record DetectionResult(long imageId, long categoryId, double x, double y,
 
     /**
      * Checks the values of results entry {@code index}: finite box and score, non-negative width
-     * and height (SPEC §9).
+     * and height (DESIGN §9).
      *
      * @throws IllegalArgumentException naming the entry, the field and the value
      */

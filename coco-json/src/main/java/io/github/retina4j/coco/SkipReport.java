@@ -8,7 +8,7 @@ import java.util.TreeMap;
 
 /**
  * Counts what was skipped (records, boxes, image files) by reason, keeping the first few examples of
- * each, so that nothing is dropped silently (SPEC §9). Thread-safe: the batch iterator's prefetch
+ * each, so that nothing is dropped silently (DESIGN §9). Thread-safe: the batch iterator's prefetch
  * workers share one.
  */
 public final class SkipReport {

@@ -2,7 +2,7 @@ package io.github.retina4j.coco;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.retina4j.data.ReferenceFiles;
+import io.github.retina4j.testsupport.ReferenceData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,11 +18,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Reader tests: real-format files against an independent Jackson tree-model parse, LVIS fields, and
- * every bad-input case of SPEC §9 under both policies.
+ * every bad-input case of DESIGN §9 under both policies.
  *
  * <p>{@code peer/instances_val2014_100.json} and {@code peer/lvis_val_100.json} are data files from the
  * test suite of faster_coco_eval (MiXaiLL76/faster_coco_eval, Apache-2.0; annotations CC BY 4.0 by
- * the COCO Consortium and the LVIS authors), read from the shared reference folder.
+ * the COCO Consortium and the LVIS authors), read from the reference folder (reference/README.md).
  */
 class CocoJsonReaderTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -34,7 +34,7 @@ class CocoJsonReaderTest {
     @ValueSource(strings = {"peer/instances_val2014_100.json", "peer/lvis_val_100.json", "coco_eval/gt.json",
             "lvis_eval/gt.json"})
     void matchesIndependentTreeParse(String name) throws IOException {
-        Path file = ReferenceFiles.file(name);
+        Path file = ReferenceData.file(name);
         CocoDataset d = CocoJsonReader.strict().read(file);
         JsonNode root = MAPPER.readTree(file.toFile());
         JsonNode images = root.get("images");
@@ -94,7 +94,7 @@ class CocoJsonReaderTest {
 
     @Test
     void cocoPeerFileHasItsCrowdAnnotations() throws IOException {
-        Path file = ReferenceFiles.file("peer/instances_val2014_100.json");
+        Path file = ReferenceData.file("peer/instances_val2014_100.json");
         CocoDataset d = CocoJsonReader.strict().read(file);
         long crowdInTree = 0;
         for (JsonNode n : MAPPER.readTree(file.toFile()).get("annotations")) {
@@ -109,7 +109,7 @@ class CocoJsonReaderTest {
 
     @Test
     void dropSegmentationKeepsEverythingElse() {
-        Path file = ReferenceFiles.file("peer/lvis_val_100.json");
+        Path file = ReferenceData.file("peer/lvis_val_100.json");
         CocoDataset full = CocoJsonReader.strict().read(file);
         CocoDataset lean = CocoJsonReader.builder().keepSegmentation(false).build().read(file);
         assertEquals(full.annotations().size(), lean.annotations().size());

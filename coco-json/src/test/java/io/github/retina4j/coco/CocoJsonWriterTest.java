@@ -2,7 +2,7 @@ package io.github.retina4j.coco;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.retina4j.data.ReferenceFiles;
+import io.github.retina4j.testsupport.ReferenceData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +30,7 @@ class CocoJsonWriterTest {
     @ValueSource(strings = {"peer/instances_val2014_100.json", "peer/lvis_val_100.json", "coco_eval/gt.json",
             "lvis_eval/gt.json"})
     void roundTripGivesIdenticalModel(String name) throws IOException {
-        CocoDataset first = CocoJsonReader.strict().read(ReferenceFiles.file(name));
+        CocoDataset first = CocoJsonReader.strict().read(ReferenceData.file(name));
         Path out = tmp.resolve("out.json");
         CocoJsonWriter.write(first, out);
         CocoDataset second = CocoJsonReader.strict().read(out);
@@ -41,7 +41,7 @@ class CocoJsonWriterTest {
         CocoJsonWriter.write(second, out2);
         assertArrayEquals(Files.readAllBytes(out), Files.readAllBytes(out2));
         // the written file has the same JSON content field by field as the original for the fields we model
-        JsonNode orig = MAPPER.readTree(ReferenceFiles.file(name).toFile());
+        JsonNode orig = MAPPER.readTree(ReferenceData.file(name).toFile());
         JsonNode ours = MAPPER.readTree(out.toFile());
         for (String array : List.of("images", "annotations", "categories")) {
             assertEquals(orig.get(array).size(), ours.get(array).size());

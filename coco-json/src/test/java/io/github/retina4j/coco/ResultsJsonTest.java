@@ -1,5 +1,6 @@
 package io.github.retina4j.coco;
 
+import io.github.retina4j.testsupport.ReferenceData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -100,7 +101,7 @@ class ResultsJsonTest {
 
     @Test
     void readsThePeerResultsFile() throws Exception {
-        Path f = io.github.retina4j.data.ReferenceFiles.file("peer/instances_val2014_fakebbox100_results.json");
+        Path f = ReferenceData.file("peer/instances_val2014_fakebbox100_results.json");
         List<DetectionResult> r = ResultsJson.read(f);
         // count the entries independently with a tree parse
         int n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readAllBytes(f)).size();

@@ -176,7 +176,7 @@ public final class CocoEvalResult implements EvaluationSummary {
         return perCategory;
     }
 
-    /** Counts of what was evaluated and what was cut (SPEC §9: nothing silently dropped). */
+    /** Counts of what was evaluated and what was cut (DESIGN §9: nothing silently dropped). */
     @Override
     public Map<String, Long> counts() {
         return counts;

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Detections validated against a {@link GroundTruth} and stored as primitive columns with image
- * and category indices. Every entry is checked (SPEC §9): finite values, non-negative size, and
+ * and category indices. Every entry is checked (DESIGN §9): finite values, non-negative size, and
  * image / category ids that exist in the ground truth; errors name the entry's index in the list.
  */
 final class DetectionTable {

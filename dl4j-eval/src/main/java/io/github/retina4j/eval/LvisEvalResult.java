@@ -168,7 +168,7 @@ public final class LvisEvalResult implements EvaluationSummary {
         return perCategory;
     }
 
-    /** What was evaluated and what the LVIS rules left out (SPEC §9). */
+    /** What was evaluated and what the LVIS rules left out (DESIGN §9). */
     @Override
     public Map<String, Long> counts() {
         return counts;

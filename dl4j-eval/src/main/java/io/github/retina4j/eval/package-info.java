@@ -1,6 +1,7 @@
 /**
- * COCO and LVIS bbox evaluation (SPEC §5), reproducing pycocotools' {@code COCOeval} and lvis-api's
+ * COCO and LVIS bbox evaluation (docs/DESIGN.md §5), reproducing pycocotools' {@code COCOeval} and lvis-api's
  * {@code LVISEval} (precision/recall arrays bit-identical on the reference fixtures).
+ * Comments in this module cite the design document as "DESIGN §n": section n of {@code docs/DESIGN.md}.
  *
  * <ul>
  *   <li>{@link io.github.retina4j.coco.DetectionResult}: one detection {@code {image_id, category_id, bbox, score}};

@@ -7,6 +7,9 @@ import io.github.retina4j.coco.DetectionResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.retina4j.coco.CocoDataset;
 import io.github.retina4j.coco.CocoJsonReader;
+import io.github.retina4j.testsupport.JsonArrays;
+import io.github.retina4j.testsupport.Npy;
+import io.github.retina4j.testsupport.ReferenceData;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -24,17 +27,18 @@ class CocoEvaluatorTest {
     private static final double TOL = 1e-6;
 
     private static CocoEvalResult evaluateFixture(int threads) {
-        CocoDataset gt = CocoJsonReader.strict().read(Reference.file("coco_eval/gt.json"));
-        List<DetectionResult> dets = ResultsJson.read(Reference.file("coco_eval/dets.json"));
+        CocoDataset gt = CocoJsonReader.strict().read(ReferenceData.file("coco_eval/gt.json"));
+        List<DetectionResult> dets = ResultsJson.read(ReferenceData.file("coco_eval/dets.json"));
         return new CocoEvaluator(EvalParams.coco(), threads).evaluate(gt, dets);
     }
 
     @Test
     void twelveNumbersMatchPycocotools() {
-        JsonNode expected = Reference.json("coco_eval/expected.json");
+        JsonNode expected = ReferenceData.json("coco_eval/expected.json");
         CocoEvalResult r = evaluateFixture(2);
         JsonNode names = expected.get("stats_names");
-        for (int i = 0; i < 12; i++) {
+        assertEquals(names.size(), CocoEvalResult.STATS_NAMES.size());
+        for (int i = 0; i < names.size(); i++) {
             assertEquals(names.get(i).asText(), CocoEvalResult.STATS_NAMES.get(i));
             assertEquals(expected.get("stats").get(i).asDouble(), r.stats()[i], TOL, names.get(i).asText());
         }
@@ -42,7 +46,7 @@ class CocoEvaluatorTest {
 
     @Test
     void iouThresholdsAreNumpyLinspace() {
-        JsonNode thr = Reference.json("coco_eval/expected.json").get("params").get("iouThrs");
+        JsonNode thr = ReferenceData.json("coco_eval/expected.json").get("params").get("iouThrs");
         double[] ours = EvalParams.coco().iouThresholds();
         assertEquals(thr.size(), ours.length);
         for (int i = 0; i < ours.length; i++) {
@@ -52,7 +56,7 @@ class CocoEvaluatorTest {
 
     @Test
     void perCategoryMatchesPycocotools() {
-        JsonNode expected = Reference.json("coco_eval/expected.json").get("per_category");
+        JsonNode expected = ReferenceData.json("coco_eval/expected.json").get("per_category");
         CocoEvalResult r = evaluateFixture(1);
         assertEquals(expected.size(), r.perCategory().size());
         for (CategoryMetrics c : r.perCategory()) {
@@ -66,12 +70,14 @@ class CocoEvaluatorTest {
 
     @Test
     void recallArrayMatchesPycocotools() {
-        JsonNode rec = Reference.json("coco_eval/expected.json").get("recall_T_K_A_M");
+        JsonNode rec = ReferenceData.json("coco_eval/expected.json").get("recall_T_K_A_M");
         CocoEvalResult r = evaluateFixture(2);
+        assertEquals(rec.size(), EvalParams.coco().iouThresholds().length);
+        assertEquals(rec.get(0).size(), r.categoryIds().length);
         for (int t = 0; t < rec.size(); t++) {
             for (int k = 0; k < rec.get(t).size(); k++) {
-                for (int a = 0; a < 4; a++) {
-                    for (int m = 0; m < 3; m++) {
+                for (int a = 0; a < rec.get(t).get(k).size(); a++) {
+                    for (int m = 0; m < rec.get(t).get(k).get(a).size(); m++) {
                         assertEquals(rec.get(t).get(k).get(a).get(m).asDouble(), r.recall(t, k, a, m), 0.0, // bit-identical
                                 "recall[" + t + "," + k + "," + a + "," + m + "]");
                     }
@@ -80,27 +86,54 @@ class CocoEvaluatorTest {
         }
     }
 
+    /** The precision file named in expected.json: [IoU thresholds, recall points, categories], area all, largest maxDets. */
     @Test
     void precisionArrayMatchesPycocotools() {
-        Reference.Npy npy = Reference.npy("coco_eval/precision_area_all_maxdet100.npy");
+        JsonNode expected = ReferenceData.json("coco_eval/expected.json");
+        JsonNode params = expected.get("params");
+        Npy npy = ReferenceData.npy(expected.get("precision_file").asText());
         CocoEvalResult r = evaluateFixture(2);
-        assertArrayEquals(new int[] {10, 101, r.categoryIds().length}, npy.shape());
-        int k0 = npy.shape()[2];
-        for (int t = 0; t < 10; t++) {
-            for (int i = 0; i < 101; i++) {
+        EvalParams p = EvalParams.coco();
+        int nT = params.get("iouThrs").size();
+        int nR = params.get("recThrs_count").asInt();
+        int k0 = r.categoryIds().length;
+        assertArrayEquals(new long[] {nT, nR, k0}, npy.shape());
+        JsonNode maxDets = params.get("maxDets");
+        int a = p.areaIndex("all");
+        int m = p.maxDetsIndex(maxDets.get(maxDets.size() - 1).asInt());
+        for (int t = 0; t < nT; t++) {
+            for (int i = 0; i < nR; i++) {
                 for (int k = 0; k < k0; k++) {
-                    assertEquals(npy.data()[(t * 101 + i) * k0 + k], r.precision(t, i, k, 0, 2), 0.0, // bit-identical
+                    assertEquals(npy.data()[(t * nR + i) * k0 + k], r.precision(t, i, k, a, m), 0.0, // bit-identical
                             "precision[" + t + "," + i + "," + k + "]");
                 }
             }
         }
     }
 
+    /** The parameters pycocotools ran with are ours: recall points, maxDets, area ranges and their labels. */
+    @Test
+    void evaluationParametersArePycocotools() {
+        JsonNode params = ReferenceData.json("coco_eval/expected.json").get("params");
+        EvalParams p = EvalParams.coco();
+        assertEquals(params.get("recThrs_count").asInt(), p.recallThresholds().length);
+        assertArrayEquals(JsonArrays.ints(params.get("maxDets")), p.maxDets());
+        JsonNode labels = params.get("areaRngLbl");
+        assertEquals(labels.size(), p.areaRanges().size());
+        for (int a = 0; a < labels.size(); a++) {
+            assertEquals(a, p.areaIndex(labels.get(a).asText()), labels.get(a).asText());
+            assertEquals(params.get("areaRng").get(a).get(0).asDouble(), p.areaRanges().get(a).min(), 0.0);
+            assertEquals(params.get("areaRng").get(a).get(1).asDouble(), p.areaRanges().get(a).max(), 0.0);
+        }
+    }
+
     @Test
     void summaryTextMatchesPycocotoolsPrintout() {
-        String expected = Reference.json("coco_eval/expected.json").get("summary_text").asText();
-        String[] lines = expected.split("\n");
-        List<String> tail = List.of(lines).subList(lines.length - 12, lines.length);
+        JsonNode fixture = ReferenceData.json("coco_eval/expected.json");
+        String[] lines = fixture.get("summary_text").asText().split("\n");
+        // pycocotools prints its progress first, then one line per summary number
+        int n = fixture.get("stats_names").size();
+        List<String> tail = List.of(lines).subList(lines.length - n, lines.length);
         assertEquals(String.join("\n", tail) + "\n", evaluateFixture(1).summaryText().replace(System.lineSeparator(), "\n"));
     }
 
@@ -114,11 +147,12 @@ class CocoEvaluatorTest {
 
     @Test
     void peerGoldenPairMatchesPycocotools() {
-        JsonNode expected = Reference.json("peer/expected_bbox_val2014_100.json");
-        CocoDataset gt = CocoJsonReader.strict().read(Reference.file("peer/instances_val2014_100.json"));
-        List<DetectionResult> dets = ResultsJson.read(Reference.file("peer/instances_val2014_fakebbox100_results.json"));
+        JsonNode expected = ReferenceData.json("peer/expected_bbox_val2014_100.json");
+        CocoDataset gt = CocoJsonReader.strict().read(ReferenceData.file("peer/instances_val2014_100.json"));
+        List<DetectionResult> dets = ResultsJson.read(ReferenceData.file("peer/instances_val2014_fakebbox100_results.json"));
         CocoEvalResult r = new CocoEvaluator().evaluate(gt, dets);
-        for (int i = 0; i < 12; i++) {
+        assertEquals(expected.get("keys").size(), CocoEvalResult.STATS_NAMES.size());
+        for (int i = 0; i < expected.get("keys").size(); i++) {
             assertEquals(expected.get("keys").get(i).asText(), CocoEvalResult.STATS_NAMES.get(i));
             assertEquals(expected.get("stats").get(i).asDouble(), r.stats()[i], TOL, CocoEvalResult.STATS_NAMES.get(i));
         }

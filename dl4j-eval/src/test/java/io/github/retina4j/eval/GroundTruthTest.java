@@ -2,6 +2,7 @@ package io.github.retina4j.eval;
 
 import io.github.retina4j.coco.CocoDataset;
 import io.github.retina4j.coco.CocoJsonReader;
+import io.github.retina4j.testsupport.ReferenceData;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -40,7 +41,7 @@ class GroundTruthTest {
 
     @Test
     void fromLvisDatasetKeepsFederatedLabels() {
-        CocoDataset ds = CocoJsonReader.strict().read(Reference.file("lvis_eval/gt.json"));
+        CocoDataset ds = CocoJsonReader.strict().read(ReferenceData.file("lvis_eval/gt.json"));
         GroundTruth gt = GroundTruth.of(ds);
         assertEquals(ds.images().size(), gt.imageCount());
         assertEquals(ds.annotations().size(), gt.annotationCount());
@@ -49,7 +50,7 @@ class GroundTruthTest {
         for (int k = 0; k < gt.categoryCount(); k++) {
             assertTrue(gt.categoryFrequency(k) != null);
         }
-        CocoDataset coco = CocoJsonReader.strict().read(Reference.file("coco_eval/gt.json"));
+        CocoDataset coco = CocoJsonReader.strict().read(ReferenceData.file("coco_eval/gt.json"));
         GroundTruth cg = GroundTruth.of(coco);
         assertTrue(!cg.hasFederatedLabels());
         long crowd = coco.annotations().stream().filter(a -> a.iscrowd()).count();

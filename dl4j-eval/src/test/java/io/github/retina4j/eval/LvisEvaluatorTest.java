@@ -7,6 +7,8 @@ import io.github.retina4j.coco.DetectionResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.retina4j.coco.CocoDataset;
 import io.github.retina4j.coco.CocoJsonReader;
+import io.github.retina4j.testsupport.Npy;
+import io.github.retina4j.testsupport.ReferenceData;
 import org.junit.jupiter.api.Test;
 
 import java.util.Iterator;
@@ -24,14 +26,14 @@ class LvisEvaluatorTest {
     private static final double TOL = 1e-6;
 
     private static LvisEvalResult evaluateFixture(int threads) {
-        CocoDataset gt = CocoJsonReader.strict().read(Reference.file("lvis_eval/gt.json"));
-        List<DetectionResult> dets = ResultsJson.read(Reference.file("lvis_eval/dets.json"));
+        CocoDataset gt = CocoJsonReader.strict().read(ReferenceData.file("lvis_eval/gt.json"));
+        List<DetectionResult> dets = ResultsJson.read(ReferenceData.file("lvis_eval/dets.json"));
         return new LvisEvaluator(EvalParams.lvis(), threads).evaluate(gt, dets);
     }
 
     @Test
     void resultsMatchLvisApi() {
-        JsonNode expected = Reference.json("lvis_eval/expected.json");
+        JsonNode expected = ReferenceData.json("lvis_eval/expected.json");
         LvisEvalResult r = evaluateFixture(2);
         JsonNode order = expected.get("results_order");
         assertEquals(order.size(), r.results().size());
@@ -45,7 +47,7 @@ class LvisEvaluatorTest {
 
     @Test
     void perCategoryApAndFrequencyMatchLvisApi() {
-        JsonNode expected = Reference.json("lvis_eval/expected.json").get("per_category");
+        JsonNode expected = ReferenceData.json("lvis_eval/expected.json").get("per_category");
         LvisEvalResult r = evaluateFixture(1);
         assertEquals(expected.size(), r.perCategory().size());
         for (CategoryMetrics c : r.perCategory()) {
@@ -56,16 +58,22 @@ class LvisEvaluatorTest {
         }
     }
 
+    /** The precision file named in expected.json: [IoU thresholds, recall points, categories], area all. */
     @Test
     void precisionArrayMatchesLvisApi() {
-        Reference.Npy npy = Reference.npy("lvis_eval/precision_area_all.npy");
+        JsonNode expected = ReferenceData.json("lvis_eval/expected.json");
+        Npy npy = ReferenceData.npy(expected.get("precision_file").asText());
         LvisEvalResult r = evaluateFixture(2);
-        assertArrayEquals(new int[] {10, 101, r.categoryIds().length}, npy.shape());
-        int k0 = npy.shape()[2];
-        for (int t = 0; t < 10; t++) {
-            for (int i = 0; i < 101; i++) {
+        EvalParams p = EvalParams.lvis();
+        int nT = p.iouThresholds().length;
+        int nR = p.recallThresholds().length;
+        int k0 = r.categoryIds().length;
+        assertArrayEquals(new long[] {nT, nR, k0}, npy.shape());
+        int a = p.areaIndex("all");
+        for (int t = 0; t < nT; t++) {
+            for (int i = 0; i < nR; i++) {
                 for (int k = 0; k < k0; k++) {
-                    assertEquals(npy.data()[(t * 101 + i) * k0 + k], r.precision(t, i, k, 0), 0.0, // bit-identical
+                    assertEquals(npy.data()[(t * nR + i) * k0 + k], r.precision(t, i, k, a), 0.0, // bit-identical
                             "precision[" + t + "," + i + "," + k + "]");
                 }
             }
@@ -74,13 +82,13 @@ class LvisEvaluatorTest {
 
     @Test
     void summaryTextMatchesLvisApiPrintout() {
-        String expected = Reference.json("lvis_eval/expected.json").get("summary_text").asText();
+        String expected = ReferenceData.json("lvis_eval/expected.json").get("summary_text").asText();
         assertEquals(expected.strip(), evaluateFixture(1).summaryText().replace(System.lineSeparator(), "\n").strip());
     }
 
     @Test
     void countsReportWhatTheFederatedRulesLeftOut() {
-        JsonNode facts = Reference.json("lvis_eval/expected.json").get("dataset_facts");
+        JsonNode facts = ReferenceData.json("lvis_eval/expected.json").get("dataset_facts");
         LvisEvalResult r = evaluateFixture(1);
         Map<String, Long> c = r.counts();
         assertEquals(facts.get("detections").asLong(), c.get("detections"));
@@ -94,7 +102,7 @@ class LvisEvaluatorTest {
 
     @Test
     void categoriesWithoutFrequencyAreRejected() {
-        CocoDataset coco = CocoJsonReader.strict().read(Reference.file("coco_eval/gt.json"));
+        CocoDataset coco = CocoJsonReader.strict().read(ReferenceData.file("coco_eval/gt.json"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new LvisEvaluator().evaluate(coco, List.of()));
         assertTrue(e.getMessage().contains("frequency"), e.getMessage());

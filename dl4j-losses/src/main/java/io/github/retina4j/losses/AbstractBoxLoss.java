@@ -4,7 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Base of the box regression losses (SPEC §3.4–3.5): labels are the encoded targets
+ * Base of the box regression losses (DESIGN §3.4–3.5): labels are the encoded targets
  * {@code [N·A, 4]} (dx, dy, dw, dh) and pre-output the predicted deltas, as {@code RnnLossLayer} passes
  * a {@code [N, 4, A]} box head output. The mask marks positive anchors ({@code [N·A, 1]}, or
  * {@code [N·A, 4]}; a row counts as positive when any of its entries is non-zero). No mask = every

@@ -21,7 +21,7 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * <ul>
  *   <li>Inputs as {@code RnnLossLayer} passes them: labels and pre-output {@code [R, C]} with
  *       R = N·A (row = n·A + a), masks {@code [R, 1]} (per anchor) or {@code [R, C]} (per element).</li>
- *   <li>{@link #computeScore} returns the SPEC §3 objective S itself (already normalised by Z, not by
+ *   <li>{@link #computeScore} returns the DESIGN §3 objective S itself (already normalised by Z, not by
  *       the minibatch size); {@link #computeGradient} returns exactly ∂S/∂preOutput. The
  *       {@code average} flag, which DL4J layers pass as {@code false}, divides by the number of
  *       rows as DL4J's stock losses do.</li>

@@ -7,7 +7,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 import java.util.Objects;
 
 /**
- * Balanced L1 loss (Pang et al., "Libra R-CNN", CVPR 2019, eq. 7–9, in mmdetection's form; SPEC §3.4):
+ * Balanced L1 loss (Pang et al., "Libra R-CNN", CVPR 2019, eq. 7–9, in mmdetection's form; DESIGN §3.4):
  * with b = e^{γ/α} − 1, L(d) = α/b·(b·d + 1)·ln(b·d/β + 1) − α·d for d &lt; β, else γ·d + γ/b − α·β.
  * Contract: see {@link AbstractBoxLoss}.
  */

@@ -6,7 +6,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 import java.util.Objects;
 
 /**
- * Equalization loss on the sigmoid focal loss, the one-stage variant of SPEC §3.3: each element's
+ * Equalization loss on the sigmoid focal loss, the one-stage variant of DESIGN §3.3: each element's
  * focal loss FL (see {@link SigmoidFocalLoss}) is multiplied by the EQL weight
  * w_j = 1 − E(r)·T_λ(f_j)·(1 − y_j) (and w = 1 for LVIS exempt classes), S = Σ m·w·FL / Z.
  * With λ = 0 it is exactly {@link SigmoidFocalLoss}. Contract (inputs, masks, LVIS label layout,

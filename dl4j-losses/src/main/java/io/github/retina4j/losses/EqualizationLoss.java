@@ -9,14 +9,14 @@ import java.util.Objects;
 
 /**
  * Sigmoid equalization loss (Tan et al., "Equalization Loss for Long-Tailed Object Recognition",
- * CVPR 2020, eq. 3–5; SPEC §3.3): BCE weighted per element by
+ * CVPR 2020, eq. 3–5; DESIGN §3.3): BCE weighted per element by
  * w_j = 1 − E(r)·T_λ(f_j)·(1 − y_j), E(r) = 1 for a foreground anchor (a row with a positive label),
  * T_λ(f) = 1 iff f &lt; λ (strict), f_j = images containing class j / all images.
  *
  * <p>λ is given directly or derived from a target tail ratio with {@link #lambdaForTailRatio}.
  * With {@code lvisCategorySets = true} the labels carry 2C columns: the C one-hot targets followed by C
  * "exempt" indicators (1 if class j is in the image's positive set or its {@code neg_category_ids}); an
- * exempt class always gets w = 1 (SPEC §3.3, LVIS federated annotation). Its gradient is returned for the
+ * exempt class always gets w = 1 (DESIGN §3.3, LVIS federated annotation). Its gradient is returned for the
  * C prediction columns only.
  *
  * <h2>Contract</h2>
@@ -36,7 +36,7 @@ public class EqualizationLoss extends AbstractDenseLoss {
 
     /** What the summed loss is divided by. */
     public enum Normalization {
-        /** Z = max(1, N_pos): one-stage detectors (SPEC §3). */
+        /** Z = max(1, N_pos): one-stage detectors (DESIGN §3). */
         POSITIVE_ANCHORS,
         /** max(1, number of used rows): the EQL reference (sampled proposals). */
         USED_ANCHORS

@@ -8,12 +8,12 @@ import java.util.Objects;
 
 /**
  * Equalized focal loss (Li et al., "Equalized Focal Loss for Dense Long-Tailed Object Detection",
- * CVPR 2022, eq. 4–6; SPEC §3.2), stateful like the reference implementation (ModelTC/EOD {@code efl.py}).
+ * CVPR 2022, eq. 4–6; DESIGN §3.2), stateful like the reference implementation (ModelTC/EOD {@code efl.py}).
  *
  * <p>Per class j: γ_j = γ_b + s·(1 − g_j), w_j = γ_j / γ_b,
  * EFL = −α_t·w_j·(1 − p_t)^{γ_j}·log p_t, S = Σ m·EFL / Z, Z = max(1, N_pos). g_j = {@code posNeg[j]}.
  *
- * <h2>State and its update (exactly as the reference, SPEC §3.2)</h2>
+ * <h2>State and its update (exactly as the reference, DESIGN §3.2)</h2>
  * Initial state posGrad = 0, negGrad = 0, posNeg = 1 (so the first step is the plain focal loss).
  * One training step: (1) γ_j, w_j from the state before the step (constants); (2) S and G = ∂S/∂x —
  * the gradient of the normalised objective S, which is what {@link #computeGradient} returns (no

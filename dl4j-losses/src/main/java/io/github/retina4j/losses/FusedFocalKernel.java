@@ -12,7 +12,7 @@ import java.util.stream.IntStream;
 
 /**
  * Single-pass, multi-threaded form of {@link FocalKernel} for the training hot path of
- * {@link SigmoidFocalLoss} and {@link EqualizedFocalLoss} (SPEC §8: focal/EFL forward + backward on
+ * {@link SigmoidFocalLoss} and {@link EqualizedFocalLoss} (DESIGN §8: focal/EFL forward + backward on
  * [2, 80, 120 000] should cost a few passes over memory). Hand-written over the arrays' native buffers
  * because ND4J has no fused focal-loss op: op-by-op it needs ~25 passes and as many temporaries.
  * Same formulas as {@link FocalKernel} (s = 1 − 2y, z = s·x, CE = softplus(z), σ(z)^γ_j = exp(γ_j·log σ(z)));

@@ -3,7 +3,7 @@ package io.github.retina4j.losses;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * L1 box regression loss, L(d) = d (RetinaNet baseline in torchvision/mmdetection; SPEC §3.5).
+ * L1 box regression loss, L(d) = d (RetinaNet baseline in torchvision/mmdetection; DESIGN §3.5).
  * Contract: see {@link AbstractBoxLoss}.
  */
 public class L1Loss extends AbstractBoxLoss {

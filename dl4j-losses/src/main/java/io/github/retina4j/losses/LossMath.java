@@ -10,7 +10,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * Shared numerics of the loss library (one place): stable log-sigmoid / softplus forms, mask
  * broadcasting for DL4J's two mask shapes, the positive-anchor count and the normaliser
- * Z = max(1, N_pos) (SPEC §3).
+ * Z = max(1, N_pos) (DESIGN §3).
  *
  * <p>Mask shapes: {@code RnnLossLayer} hands a loss a per-anchor mask as {@code [R, 1]} and a
  * per-element mask as {@code [R, C]} (R = N·A rows). Both are accepted everywhere.
@@ -96,7 +96,7 @@ final class LossMath {
         return m.gt(0).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).sumNumber().doubleValue();
     }
 
-    /** Z = max(1, count) (SPEC §3 notation). */
+    /** Z = max(1, count) (DESIGN §3 notation). */
     static double normalizer(double count) {
         return Math.max(1.0, count);
     }

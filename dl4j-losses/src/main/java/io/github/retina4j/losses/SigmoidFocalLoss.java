@@ -6,7 +6,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 import java.util.Objects;
 
 /**
- * Sigmoid focal loss (Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017, eq. 5; SPEC §3.1):
+ * Sigmoid focal loss (Lin et al., "Focal Loss for Dense Object Detection", ICCV 2017, eq. 5; DESIGN §3.1):
  * FL = −α_t (1 − p_t)^γ log p_t, loss S = Σ m·FL / Z with Z = max(1, N_pos).
  *
  * <h2>Contract</h2>

@@ -5,17 +5,17 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * Smooth L1 box regression loss (Fast R-CNN eq. 3 with a transition point β; SPEC §3.5):
+ * Smooth L1 box regression loss (Fast R-CNN eq. 3 with a transition point β; DESIGN §3.5):
  * L(d) = 0.5·d²/β if d &lt; β, else d − 0.5·β. β = 0 is the L1 loss.
  * Default β = 1/9 ≈ 0.111, the value of the original Detectron / maskrcnn-benchmark RetinaNet, which
- * SPEC §3.5 adopts (detectron2's current config key {@code MODEL.RETINANET.SMOOTH_L1_LOSS_BETA} is 0.1;
+ * DESIGN §3.5 adopts (detectron2's current config key {@code MODEL.RETINANET.SMOOTH_L1_LOSS_BETA} is 0.1;
  * pass it explicitly to reproduce that). Contract: see {@link AbstractBoxLoss}.
  */
 public class SmoothL1Loss extends AbstractBoxLoss {
 
     private static final long serialVersionUID = 1L;
 
-    /** β = 1/9: Detectron / maskrcnn-benchmark RetinaNet setting (SPEC §3.5). */
+    /** β = 1/9: Detectron / maskrcnn-benchmark RetinaNet setting (DESIGN §3.5). */
     public static final double DEFAULT_BETA = 1.0 / 9.0;
 
     @JsonProperty("beta")

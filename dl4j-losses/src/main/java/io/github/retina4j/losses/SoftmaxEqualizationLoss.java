@@ -10,7 +10,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * Softmax equalization loss (SEQL) for image classification (EQL paper §3.4, eq. 7–8; SPEC §3.3):
+ * Softmax equalization loss (SEQL) for image classification (EQL paper §3.4, eq. 7–8; DESIGN §3.3):
  * p̃_j = e^{z_j} / Σ_k w̃_k e^{z_k}, w̃_k = 1 − β·T_λ(f_k)·(1 − y_k), β ~ Bernoulli(γ) drawn once per
  * sample (row); loss of a row = −Σ_j y_j log p̃_j = −z_c + log Σ_k w̃_k e^{z_k} (computed with the
  * max-shift, so finite for any finite logits).

@@ -1,9 +1,10 @@
 /**
- * Detection losses (SPEC §3) as ND4J {@link org.nd4j.linalg.lossfunctions.ILossFunction} implementations:
+ * Detection losses (docs/DESIGN.md §3) as ND4J {@link org.nd4j.linalg.lossfunctions.ILossFunction} implementations:
  * {@link io.github.retina4j.losses.SigmoidFocalLoss}, {@link io.github.retina4j.losses.EqualizedFocalLoss},
  * {@link io.github.retina4j.losses.EqualizationLoss}, {@link io.github.retina4j.losses.EqualizationFocalLoss},
  * {@link io.github.retina4j.losses.SoftmaxEqualizationLoss}, {@link io.github.retina4j.losses.BalancedL1Loss},
  * {@link io.github.retina4j.losses.SmoothL1Loss}, {@link io.github.retina4j.losses.L1Loss}.
+ * Comments in this module cite the design document as "DESIGN §n": section n of {@code docs/DESIGN.md}.
  *
  * <h2>How to use them in a DL4J graph (the normalisation contract)</h2>
  * <ol>
@@ -17,15 +18,15 @@
  *       Box labels: encoded target deltas; box mask: 1 = positive anchor (the box loss normalises by the
  *       number of positive anchors in its own mask, which is N_pos of the class loss when both masks come
  *       from the same assignment).</li>
- *   <li>Every loss returns the SPEC objective S itself from {@code computeScore} and exactly ∂S/∂x from
+ *   <li>Every loss returns the objective S of docs/DESIGN.md §3 itself from {@code computeScore} and exactly ∂S/∂x from
  *       {@code computeGradient} — it cannot know N (it only sees N·A rows). DL4J 1.0.0-M2.1 then
  *       (a) divides the reported score of an {@code RnnLossLayer} by N, and (b) divides the parameter
  *       gradients by N in the updater ({@code BaseMultiLayerUpdater}, "divideByMinibatch") when the
  *       configuration has {@code miniBatch(true)}, the default. <b>Build detection graphs with
  *       {@code new NeuralNetConfiguration.Builder().miniBatch(false)}</b>: the update then uses ∂S/∂θ
- *       unchanged, i.e. the optimised objective is exactly SPEC §3's (class loss + box loss, each / Z).
+ *       unchanged, i.e. the optimised objective is exactly docs/DESIGN.md §3's (class loss + box loss, each / Z).
  *       The score DL4J reports ({@code graph.score()}, listeners) stays S/N: multiply it by N to log S.
- *       {@code SigmoidFocalLossTest#graphWithMiniBatchFalseOptimisesExactlyTheSpecObjective} proves both
+ *       {@code SigmoidFocalLossTest#graphWithMiniBatchFalseOptimisesExactlyTheLossObjective} proves both
  *       facts with N = 2 against the reference gradient.</li>
  *   <li>{@code GradientCheckUtil} compares ∂(score)/∂θ with the updater-processed gradient, so it passes
  *       with the default {@code miniBatch(true)} (both sides carry 1/N); run it on such a copy of the

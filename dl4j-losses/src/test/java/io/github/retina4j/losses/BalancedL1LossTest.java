@@ -1,6 +1,7 @@
 package io.github.retina4j.losses;
 
-import org.junit.jupiter.api.BeforeAll;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -9,16 +10,17 @@ import org.nd4j.linalg.factory.Nd4j;
 import static io.github.retina4j.losses.TestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+@DoublePrecision
 class BalancedL1LossTest {
 
-    @BeforeAll
-    static void setUp() {
-        init();
-    }
-
+    /** Every balanced L1 case of the reference, with its own α, γ, β. */
     @Test
     void matchesReferenceWithBothMaskShapes() {
-        BoxLossFixtures.assertParity(new BalancedL1Loss(), "balanced_l1");
+        for (JsonNode c : BoxLossFixtures.cases("balanced_l1")) {
+            JsonNode h = c.get("hyper");
+            BoxLossFixtures.assertParity(new BalancedL1Loss(h.get("alpha").asDouble(), h.get("gamma").asDouble(),
+                    h.get("beta").asDouble()), c);
+        }
     }
 
     @Test
@@ -32,11 +34,6 @@ class BalancedL1LossTest {
     @Test
     void jsonRoundTrip() {
         TestSupport.jsonRoundTrip(new BalancedL1Loss(), 4);
-    }
-
-    @Test
-    void otherHyperParametersMatchReference() {
-        BoxLossFixtures.assertParity(new BalancedL1Loss(0.3, 1.0, 0.5), "balanced_l1_alpha0.3_gamma1.0_beta0.5");
     }
 
     @Test

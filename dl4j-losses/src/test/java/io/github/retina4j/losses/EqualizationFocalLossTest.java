@@ -1,6 +1,6 @@
 package io.github.retina4j.losses;
 
-import org.junit.jupiter.api.BeforeAll;
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -9,14 +9,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import static io.github.retina4j.losses.EqualizationLoss.Normalization.POSITIVE_ANCHORS;
 import static io.github.retina4j.losses.TestSupport.*;
+import static io.github.retina4j.testsupport.Close.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+@DoublePrecision
 class EqualizationFocalLossTest {
-
-    @BeforeAll
-    static void setUp() {
-        init();
-    }
 
     /** With no tail class (λ = 0) it is the focal loss; torchvision parity of that is in SigmoidFocalLossTest. */
     @Test

@@ -1,6 +1,6 @@
 package io.github.retina4j.losses;
 
-import org.junit.jupiter.api.BeforeAll;
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -8,15 +8,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import static io.github.retina4j.losses.TestSupport.*;
+import static io.github.retina4j.testsupport.Close.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The fused single-pass kernel (used by computeScore/computeGradient) equals the op-by-op ND4J path. */
+@DoublePrecision
 class FusedFocalKernelTest {
-
-    @BeforeAll
-    static void setUp() {
-        init();
-    }
 
     private static INDArray[] masks(int n, int c, int a) {
         return new INDArray[]{null, maskColumn(randomMask(3, n, a)), to2d(randomMask(4, n, c, a))};

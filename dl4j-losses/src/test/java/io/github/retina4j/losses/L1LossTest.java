@@ -1,6 +1,7 @@
 package io.github.retina4j.losses;
 
-import org.junit.jupiter.api.BeforeAll;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -9,16 +10,14 @@ import org.nd4j.linalg.factory.Nd4j;
 import static io.github.retina4j.losses.TestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+@DoublePrecision
 class L1LossTest {
-
-    @BeforeAll
-    static void setUp() {
-        init();
-    }
 
     @Test
     void matchesReferenceWithBothMaskShapes() {
-        BoxLossFixtures.assertParity(new L1Loss(), "l1");
+        for (JsonNode c : BoxLossFixtures.cases("l1")) {
+            BoxLossFixtures.assertParity(new L1Loss(), c);
+        }
     }
 
     @Test

@@ -1,21 +1,16 @@
 package io.github.retina4j.losses;
 
-import org.junit.jupiter.api.BeforeAll;
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-import static io.github.retina4j.losses.TestSupport.init;
 import static org.junit.jupiter.api.Assertions.*;
 
+@DoublePrecision
 class LossMathTest {
-
-    @BeforeAll
-    static void setUp() {
-        init();
-    }
 
     /** softplus is finite and accurate where ND4J's own softPlus overflows (float, |z| ≳ 89). */
     @Test
@@ -36,7 +31,7 @@ class LossMathTest {
         // the reason for this helper: ND4J's softPlus in float overflows
         double nd4j = Transforms.softPlus(Nd4j.createFromArray(100f), true).getDouble(0);
         assertTrue(Double.isInfinite(nd4j) || Math.abs(nd4j - 100) < 1e-3,
-                "documents ND4J softPlus(100f) = " + nd4j + " (DL4J-NOTES: ∞ in M2.1)");
+                "documents ND4J softPlus(100f) = " + nd4j + " (DESIGN §10.6: ∞ in M2.1)");
     }
 
     @Test

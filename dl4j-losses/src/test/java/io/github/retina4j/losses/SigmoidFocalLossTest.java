@@ -1,9 +1,10 @@
 package io.github.retina4j.losses;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.retina4j.testsupport.DoublePrecision;
+import io.github.retina4j.testsupport.ReferenceData;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
@@ -15,21 +16,19 @@ import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 
 import static io.github.retina4j.losses.TestSupport.*;
+import static io.github.retina4j.testsupport.Close.*;
+import static io.github.retina4j.testsupport.JsonArrays.array;
 import static org.junit.jupiter.api.Assertions.*;
 
+@DoublePrecision
 class SigmoidFocalLossTest {
 
     private static final double TOL = 1e-9;
 
-    @BeforeAll
-    static void setUp() {
-        init();
-    }
-
     @Test
     void matchesTorchvisionReferenceForEveryCaseAndBothMaskShapes() {
-        JsonNode cases = fixture("focal_loss.json").get("cases");
-        assertEquals(5, cases.size());
+        JsonNode cases = ReferenceData.json("focal_loss.json").get("cases");
+        assertTrue(cases.size() > 0, "no cases");
         for (JsonNode c : cases) {
             String name = c.get("name").asText();
             SigmoidFocalLoss loss = new SigmoidFocalLoss(c.get("hyper").get("alpha").asDouble(), c.get("hyper").get("gamma").asDouble());
@@ -64,8 +63,8 @@ class SigmoidFocalLossTest {
      * with the default miniBatch(true) by −∂S/∂θ / N. Hence graphs must use miniBatch(false) to optimise S.
      */
     @Test
-    void graphWithMiniBatchFalseOptimisesExactlyTheSpecObjective() {
-        JsonNode c = fixture("focal_loss.json").get("cases").get(0);
+    void graphWithMiniBatchFalseOptimisesExactlyTheLossObjective() {
+        JsonNode c = ReferenceData.json("focal_loss.json").get("cases").get(0);
         INDArray x3 = array(c.get("inputs").get("x"));
         INDArray y3 = array(c.get("inputs").get("y"));
         INDArray m = array(c.get("inputs").get("m"));
@@ -73,7 +72,7 @@ class SigmoidFocalLossTest {
         double total = c.get("expected").get("total").asDouble();
         long n = x3.size(0);
         int cls = (int) x3.size(1);
-        assertEquals(2, n);
+        assertTrue(n > 1, "needs N > 1 to tell S from S/N, got N = " + n);
         // expected parameter gradients from the reference grad_x
         INDArray g2 = to2d(g3);
         INDArray x2 = to2d(x3);

@@ -1,6 +1,7 @@
 package io.github.retina4j.losses;
 
-import org.junit.jupiter.api.BeforeAll;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -9,16 +10,15 @@ import org.nd4j.linalg.factory.Nd4j;
 import static io.github.retina4j.losses.TestSupport.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+@DoublePrecision
 class SmoothL1LossTest {
 
-    @BeforeAll
-    static void setUp() {
-        init();
-    }
-
+    /** Every smooth L1 case of the reference, with its own β. */
     @Test
     void matchesReferenceWithBothMaskShapes() {
-        BoxLossFixtures.assertParity(new SmoothL1Loss(), "smooth_l1_beta_1_9");
+        for (JsonNode c : BoxLossFixtures.cases("smooth_l1")) {
+            BoxLossFixtures.assertParity(new SmoothL1Loss(c.get("hyper").get("beta").asDouble()), c);
+        }
     }
 
     @Test
@@ -35,9 +35,10 @@ class SmoothL1LossTest {
     }
 
     @Test
-    void betaOneMatchesReferenceAndBetaZeroIsL1() {
-        BoxLossFixtures.assertParity(new SmoothL1Loss(1.0), "smooth_l1_beta_1");
-        BoxLossFixtures.assertParity(new SmoothL1Loss(0.0), "l1");
+    void betaZeroIsL1AndTheDefaultIsOneNinth() {
+        for (JsonNode c : BoxLossFixtures.cases("l1")) {
+            BoxLossFixtures.assertParity(new SmoothL1Loss(0.0), c);
+        }
         assertEquals(1.0 / 9.0, new SmoothL1Loss().getBeta(), 0.0, "detectron default 1/9");
     }
 

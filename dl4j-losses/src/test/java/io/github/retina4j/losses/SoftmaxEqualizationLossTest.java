@@ -1,6 +1,6 @@
 package io.github.retina4j.losses;
 
-import org.junit.jupiter.api.BeforeAll;
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
@@ -10,14 +10,11 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 import static io.github.retina4j.losses.TestSupport.*;
+import static io.github.retina4j.testsupport.Close.*;
 import static org.junit.jupiter.api.Assertions.*;
 
+@DoublePrecision
 class SoftmaxEqualizationLossTest {
-
-    @BeforeAll
-    static void setUp() {
-        init();
-    }
 
     private static INDArray oneHotRows(int rows, int c, long seed) {
         java.util.Random r = new java.util.Random(seed);

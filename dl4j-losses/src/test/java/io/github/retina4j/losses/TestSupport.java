@@ -1,7 +1,5 @@
 package io.github.retina4j.losses;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -17,84 +15,12 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
-import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Test helpers shared by the loss tests: fixtures, layout conversion, tolerant comparison, graphs. */
+/** Test helpers of the loss tests: layout conversion as DL4J's RnnLossLayer does it, random labels, small graphs. */
 final class TestSupport {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     private TestSupport() {
-    }
-
-    static {
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    /** The shared reference folder: system property, else ../shared/reference from the repo root. Missing = fail. */
-    static Path referenceDir() {
-        String p = System.getProperty("retina4j.reference.dir");
-        Path dir = p != null ? Paths.get(p) : null;
-        if (dir == null || !Files.isDirectory(dir)) {
-            Path here = Paths.get("").toAbsolutePath();
-            for (Path c = here; c != null; c = c.getParent()) {
-                Path cand = c.resolveSibling("shared").resolve("reference");
-                if (Files.isDirectory(cand)) {
-                    dir = cand;
-                    break;
-                }
-            }
-        }
-        assertTrue(dir != null && Files.isDirectory(dir), "reference folder not found (retina4j.reference.dir=" + p + ")");
-        return dir;
-    }
-
-    static JsonNode fixture(String name) {
-        try {
-            return MAPPER.readTree(new File(referenceDir().toFile(), name));
-        } catch (IOException e) {
-            throw new AssertionError("cannot read fixture " + name, e);
-        }
-    }
-
-    static void init() {
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    /** Nested JSON list → double INDArray of its natural shape. */
-    static INDArray array(JsonNode n) {
-        java.util.List<Long> shape = new java.util.ArrayList<>();
-        JsonNode c = n;
-        while (c.isArray()) {
-            shape.add((long) c.size());
-            c = c.get(0);
-        }
-        long total = 1;
-        for (long s : shape) {
-            total *= s;
-        }
-        double[] flat = new double[Math.toIntExact(total)];
-        int[] pos = {0};
-        fill(n, flat, pos);
-        long[] sh = shape.stream().mapToLong(Long::longValue).toArray();
-        return Nd4j.createFromArray(flat).reshape('c', sh);
-    }
-
-    private static void fill(JsonNode n, double[] out, int[] pos) {
-        if (n.isArray()) {
-            for (JsonNode e : n) {
-                fill(e, out, pos);
-            }
-        } else {
-            out[pos[0]++] = n.asDouble();
-        }
     }
 
     /** [N, C, A] → [N·A, C] (row = n·A + a), as RnnLossLayer reshapes. */
@@ -113,20 +39,6 @@ final class TestSupport {
     /** [N, A] mask → per-element [N·A, C]. */
     static INDArray maskElements(INDArray na, long c) {
         return maskColumn(na).repeat(1, c);
-    }
-
-    /** max|a − b| ≤ tol·max|b| (reference README's suggested array comparison). */
-    static void assertArrayClose(INDArray expected, INDArray actual, double tol, String what) {
-        assertTrue(java.util.Arrays.equals(expected.shape(), actual.shape()) || expected.length() == actual.length(),
-                what + ": shape " + java.util.Arrays.toString(actual.shape()) + " vs " + java.util.Arrays.toString(expected.shape()));
-        INDArray e = expected.castTo(DataType.DOUBLE).reshape(actual.shape());
-        double scale = e.amaxNumber().doubleValue();
-        double diff = actual.castTo(DataType.DOUBLE).sub(e).amaxNumber().doubleValue();
-        assertTrue(diff <= tol * Math.max(scale, 1e-300), what + ": max abs diff " + diff + " > " + tol + " × " + scale);
-    }
-
-    static void assertClose(double expected, double actual, double tol, String what) {
-        assertEquals(expected, actual, tol * Math.abs(expected), what);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.retina4j.train;
 
+import io.github.retina4j.testsupport.ExactArrays;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -96,9 +97,8 @@ class DetectorResumeTest {
     /** Same weights, updater state, counters, per-iteration log and final trainer state; all compared exactly. */
     private static void assertSameRun(TrainingResult expected, TrainingResult actual, Path expectedDir, Path actualDir,
                                       String what) {
-        TinyDetector.assertIdentical(expected.graph().params(), actual.graph().params(), what + ": weights");
-        TinyDetector.assertIdentical(expected.graph().getUpdater().getStateViewArray(),
-                actual.graph().getUpdater().getStateViewArray(), what + ": updater state");
+        ExactArrays.assertIdentical(what + ": weights", expected.graph().params(), actual.graph().params());
+        ExactArrays.assertIdentical(what + ": updater state", expected.graph().getUpdater().getStateViewArray(), actual.graph().getUpdater().getStateViewArray());
         assertEquals(TOTAL, actual.graph().getIterationCount(), what + ": iteration counter");
         assertEquals(expected.graph().getEpochCount(), actual.graph().getEpochCount(), what + ": epoch counter");
         List<LossPoint> e = Trainer.readLog(expectedDir.resolve(Trainer.LOG_FILE), Integer.MAX_VALUE);

@@ -114,24 +114,4 @@ final class TinyDetector {
         return TrainerConfig.of(Recipe.retinaNet(), runDir, iterations, SEED).withCheckpointEvery(checkpointEvery);
     }
 
-    /** Exact equality, element by element (INDArray.equals allows a relative difference of 1e-5). */
-    static void assertIdentical(INDArray expected, INDArray actual, String what) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
-        float[] a = expected.dup('c').data().asFloat();
-        float[] b = actual.dup('c').data().asFloat();
-        int differing = 0;
-        int first = -1;
-        double maxDiff = 0;
-        for (int i = 0; i < a.length; i++) {
-            if (Float.floatToIntBits(a[i]) != Float.floatToIntBits(b[i])) {
-                differing++;
-                first = first < 0 ? i : first;
-                maxDiff = Math.max(maxDiff, Math.abs((double) a[i] - b[i]));
-            }
-        }
-        if (differing > 0) {
-            fail(String.format("%s: %d of %d elements differ, max |difference| %.3g, first at %d (%s vs %s)", what,
-                    differing, a.length, maxDiff, first, a[first], b[first]));
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.github.retina4j.train;
 
+import io.github.retina4j.testsupport.ExactArrays;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,7 +101,7 @@ class TrainedModelFilesTest {
                 INDArray[] loaded = PlainJvmDetection.outputs(detector, image);
                 INDArray[] trained = TRAINED.get(name).output(false, preprocessed(detector, image));
                 for (int i = 0; i < loaded.length; i++) {
-                    TinyDetector.assertIdentical(trained[i], loaded[i], name + " output " + i);
+                    ExactArrays.assertIdentical(name + " output " + i, trained[i], loaded[i]);
                 }
                 detector.detect(image); // the metadata's own (COCO) post-processing runs
                 ImageDetections low = PlainJvmDetection.detections(detector, image);
@@ -162,7 +163,7 @@ class TrainedModelFilesTest {
                 INDArray[] here = PlainJvmDetection.outputs(detector, image);
                 for (int i = 0; i < here.length; i++) {
                     INDArray there = Nd4j.readBinary(out.resolve(k + ".out" + i).toFile());
-                    TinyDetector.assertIdentical(here[i], there, name + " output " + i + " in the child JVM");
+                    ExactArrays.assertIdentical(name + " output " + i + " in the child JVM", here[i], there);
                 }
                 String detections = PlainJvmDetection.format(PlainJvmDetection.detections(detector, image));
                 assertFalse(detections.isEmpty(), name);

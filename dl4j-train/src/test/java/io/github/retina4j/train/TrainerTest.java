@@ -4,7 +4,7 @@ import io.github.retina4j.models.optimize.WarmupStepSchedule;
 
 import io.github.retina4j.models.optimize.MomentumSgd;
 
-import static io.github.retina4j.train.ExactArraysTmp.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

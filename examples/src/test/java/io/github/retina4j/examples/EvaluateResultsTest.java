@@ -2,6 +2,7 @@ package io.github.retina4j.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.retina4j.testsupport.ReferenceData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,10 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EvaluateResultsTest {
 
     private static Path reference() {
-        String prop = System.getProperty("retina4j.reference.dir");
-        Path p = prop != null ? Path.of(prop) : Path.of("..", "..", "shared", "reference");
-        assertTrue(Files.isDirectory(p), "reference folder not found: " + p);
-        return p;
+        return ReferenceData.dir();
     }
 
     private static String gt(String fixture) {

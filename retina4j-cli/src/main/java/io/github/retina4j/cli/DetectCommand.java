@@ -74,7 +74,7 @@ public final class DetectCommand implements Callable<Integer> {
                     image = null;
                 }
                 if (image == null) {
-                    // reported and counted, never silently dropped (SPEC §9)
+                    // reported and counted, never silently dropped (DESIGN §9)
                     console.println("skipped " + file + ": cannot decode the image");
                     failed++;
                     continue;

@@ -97,7 +97,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private List<DetectionResult> detect(CocoDataset dataset) {
-        // LVIS protocol: lower score threshold and 300 detections per image (SPEC §6)
+        // LVIS protocol: lower score threshold and 300 detections per image (DESIGN §6)
         boolean lvis = dataset.isLvis() && !"coco".equals(metric);
         ModelFile.Loaded loaded = ModelFile.load(model, false);
         ModelMetadata meta = lvis ? loaded.metadata().withPostprocessing(PostProcessConfig.lvis()) : loaded.metadata();

@@ -1,5 +1,6 @@
 package io.github.retina4j.cli;
 
+import io.github.retina4j.testsupport.ExactArrays;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -64,11 +65,9 @@ class TrainCommandTest {
         Path straight = tmp.resolve("straight");
         StringWriter err5 = new StringWriter();
         assertEquals(0, run(err5, concat(data, "--out", straight.toString(), "--iterations", "3")), err5.toString());
-        assertIdentical(ModelFile.load(straight.resolve(TrainCommand.MODEL_FILE), false).graph().params(),
-                ModelFile.load(out.resolve(TrainCommand.MODEL_FILE), false).graph().params(), "weights of model.zip");
+        ExactArrays.assertIdentical("weights of model.zip", ModelFile.load(straight.resolve(TrainCommand.MODEL_FILE), false).graph().params(), ModelFile.load(out.resolve(TrainCommand.MODEL_FILE), false).graph().params());
         Path lastCheckpoint = Path.of(Trainer.CHECKPOINT_DIR, "checkpoint-00000003", "model.zip");
-        assertIdentical(ModelFile.load(straight.resolve(lastCheckpoint), true).graph().getUpdater().getStateViewArray(),
-                ModelFile.load(out.resolve(lastCheckpoint), true).graph().getUpdater().getStateViewArray(), "updater state");
+        ExactArrays.assertIdentical("updater state", ModelFile.load(straight.resolve(lastCheckpoint), true).graph().getUpdater().getStateViewArray(), ModelFile.load(out.resolve(lastCheckpoint), true).graph().getUpdater().getStateViewArray());
         List<LossPoint> expectedLog = Trainer.readLog(straight.resolve(Trainer.LOG_FILE), Integer.MAX_VALUE);
         List<LossPoint> resumedLog = Trainer.readLog(out.resolve(Trainer.LOG_FILE), Integer.MAX_VALUE);
         for (int i = 0; i < 3; i++) {
@@ -84,14 +83,6 @@ class TrainCommandTest {
         assertTrue(err4.toString().contains("--cls-loss"), err4.toString());
     }
 
-    /** Exact equality, element by element (INDArray.equals allows a relative difference of 1e-5). */
-    private static void assertIdentical(INDArray expected, INDArray actual, String what) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
-        float[] a = expected.dup('c').data().asFloat();
-        float[] b = actual.dup('c').data().asFloat();
-        long differing = IntStream.range(0, a.length).filter(i -> Float.floatToIntBits(a[i]) != Float.floatToIntBits(b[i])).count();
-        assertEquals(0, differing, what + ": elements that differ, of " + a.length);
-    }
 
     private static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * @param octaveBaseScale  anchor size of a level = stride · octaveBaseScale at the first scale (4: 32² px on P3)
  * @param scalesPerOctave  scales 2^(k/scalesPerOctave), k = 0..scalesPerOctave−1 (3: 2^0, 2^(1/3), 2^(2/3))
  * @param ratios           aspect ratios h/w (0.5, 1, 2)
- * @param convention       whose arithmetic (SPEC formula / torchvision)
+ * @param convention       whose arithmetic (unrounded formula / torchvision, DESIGN §4.6)
  * @param cellOrder        order of the anchors at one location
  */
 public record AnchorConfig(int[] strides, double octaveBaseScale, int scalesPerOctave, double[] ratios,
@@ -54,10 +54,10 @@ public record AnchorConfig(int[] strides, double octaveBaseScale, int scalesPerO
         ratios = ratios.clone();
     }
 
-    /** RetinaNet defaults with the SPEC §4 formula (mmdetection arithmetic), ratio-major cell anchors. */
+    /** RetinaNet defaults with the unrounded formula (mmdetection arithmetic, DESIGN §4.6), ratio-major cell anchors. */
     public static AnchorConfig retinaNet() {
         return new AnchorConfig(RETINANET_STRIDES, RETINANET_OCTAVE_BASE_SCALE, RETINANET_SCALES_PER_OCTAVE,
-                RETINANET_RATIOS, AnchorConvention.SPEC_EXACT, CellAnchorOrder.RATIO_MAJOR);
+                RETINANET_RATIOS, AnchorConvention.UNROUNDED, CellAnchorOrder.RATIO_MAJOR);
     }
 
     /** RetinaNet defaults with torchvision's arithmetic (for imported torchvision weights), ratio-major. */

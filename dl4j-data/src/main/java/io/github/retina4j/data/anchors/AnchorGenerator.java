@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * RetinaNet anchors for all pyramid levels of a padded input (SPEC §4), concatenated level by level (P3 first) and
- * within a level in (y, x, cell anchor) order — the order of the dense predictions {@code [N, C, A]} (SPEC §2).
+ * RetinaNet anchors for all pyramid levels of a padded input (DESIGN §4), concatenated level by level (P3 first) and
+ * within a level in (y, x, cell anchor) order — the order of the dense predictions {@code [N, C, A]} (DESIGN §2).
  *
  * <p>The feature map of a level with stride s has {@code ceil(H/s) × ceil(W/s)} cells: ResNet's stride-2 convolutions
  * and the FPN's P6/P7 convolutions (kernel 3, padding 1) each map a size f to ceil(f/2). Cell anchors are centred on
@@ -28,7 +28,7 @@ public final class AnchorGenerator {
         this.config = config;
         this.cellAnchors = new double[config.numLevels()][];
         for (int l = 0; l < config.numLevels(); l++) {
-            cellAnchors[l] = config.convention() == AnchorConvention.TORCHVISION ? torchvisionCellAnchors(l) : specCellAnchors(l);
+            cellAnchors[l] = config.convention() == AnchorConvention.TORCHVISION ? torchvisionCellAnchors(l) : unroundedCellAnchors(l);
         }
     }
 
@@ -84,7 +84,7 @@ public final class AnchorGenerator {
     }
 
     /**
-     * Stride {@code [h, w]} used for the shifts of a level: the nominal stride for {@link AnchorConvention#SPEC_EXACT},
+     * Stride {@code [h, w]} used for the shifts of a level: the nominal stride for {@link AnchorConvention#UNROUNDED},
      * {@code size // featureSize} per axis for {@link AnchorConvention#TORCHVISION}.
      */
     public int[][] levelStrides(int paddedH, int paddedW) {
@@ -144,7 +144,7 @@ public final class AnchorGenerator {
     }
 
     /** mmdetection {@code AnchorGenerator.gen_single_level_base_anchors}, center offset 0, in float64. */
-    private double[] specCellAnchors(int level) {
+    private double[] unroundedCellAnchors(int level) {
         double base = config.strides()[level];
         double[] ratios = config.ratios();
         int ns = config.scalesPerOctave();

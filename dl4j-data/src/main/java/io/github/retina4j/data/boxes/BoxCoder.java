@@ -132,7 +132,7 @@ public final class BoxCoder {
     }
 
     /**
-     * The one encode implementation (SPEC box coding), computed in double; writes to whichever of
+     * The one encode implementation (DESIGN §4.8 box coding), computed in double; writes to whichever of
      * {@code outD}/{@code outF} is non-null (the float one gets each delta rounded once). Two output
      * parameters rather than a scratch array so the hot target-encoding loop allocates nothing.
      */

@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Box utilities for boxes {@code (x1, y1, x2, y2)} in absolute pixels (SPEC §2: width = x2 − x1, no "+1").
+ * Box utilities for boxes {@code (x1, y1, x2, y2)} in absolute pixels (DESIGN §2: width = x2 − x1, no "+1").
  *
  * <p>Arrays of boxes are {@code [n, 4]} INDArrays, or flat primitive {@code double[]} of length 4n in row-major
  * order for the hot paths. The pairwise functions are tight primitive loops: ND4J has no fused IoU op, and the

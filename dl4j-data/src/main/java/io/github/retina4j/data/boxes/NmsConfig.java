@@ -1,7 +1,7 @@
 package io.github.retina4j.data.boxes;
 
 /**
- * Parameters of {@link BatchedNms} (SPEC §6; defaults are the RetinaNet COCO settings of torchvision/mmdetection).
+ * Parameters of {@link BatchedNms} (DESIGN §6; defaults are the RetinaNet COCO settings of torchvision/mmdetection).
  *
  * @param iouThreshold   a box is suppressed by a higher-scoring kept box of its class only if IoU &gt; this (strict)
  * @param scoreThreshold boxes with score &lt;= this are dropped before NMS (use a negative value to keep all)

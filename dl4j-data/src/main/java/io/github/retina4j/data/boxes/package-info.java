@@ -1,5 +1,5 @@
 /**
- * Box geometry (SPEC §2, §4, §6): boxes are {@code (x1, y1, x2, y2)} in absolute network-input pixels, width = x2 − x1.
+ * Box geometry (docs/DESIGN.md §2, §4, §6): boxes are {@code (x1, y1, x2, y2)} in absolute network-input pixels, width = x2 − x1.
  *
  * <ul>
  *   <li>{@link io.github.retina4j.data.boxes.Boxes}: IoU {@code [G, A]}, IoF, area, clip, xywh ↔ xyxy, horizontal flip,

@@ -10,7 +10,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.List;
 
 /**
- * A collated minibatch (COMMON.md contract): the normalised, zero-padded RGB tensor
+ * A collated minibatch (DESIGN §2, §4.3): the normalised, zero-padded RGB tensor
  * {@code [N, 3, H, W]} (H, W multiples of the size divisor) and per image the ground-truth boxes
  * {@code [G, 4]} (x1, y1, x2, y2 in network-input pixels, float), contiguous classes {@code [G]},
  * crowd/ignore boxes {@code [K, 4]} and {@link ImageMeta}. Per-image data is also available as

@@ -275,7 +275,7 @@ public final class DetectionBatchIterator implements Iterator<DetectionBatch>, A
     /**
      * Stops the prefetch threads without interrupting them: batches not yet started are dropped and the call
      * waits (bounded) for the ones being loaded, so no worker reads the image folder after it returns. Then
-     * logs the skip summary (SPEC §9: nothing disappears silently).
+     * logs the skip summary (DESIGN §9: nothing disappears silently).
      */
     @Override
     public void close() {

@@ -20,7 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Per-category statistics of a (training) dataset (SPEC §4): image and instance counts, LVIS
+ * Per-category statistics of a (training) dataset (DESIGN §4): image and instance counts, LVIS
  * rare/common/frequent groups, image fractions f_j (for EQL) and repeat factors r_c, with a text report
  * including a long-tail histogram (the PNG chart is drawn by the report module's {@code LongTailChart}). Used by the CLI's {@code stats} command.
  */

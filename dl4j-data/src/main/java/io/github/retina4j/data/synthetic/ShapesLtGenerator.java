@@ -22,7 +22,7 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * The {@code shapes-lt} synthetic long-tailed detection dataset (SPEC §4): coloured geometric shapes
+ * The {@code shapes-lt} synthetic long-tailed detection dataset (DESIGN §4): coloured geometric shapes
  * (shape × colour = class) on noisy grey backgrounds. Train image counts per class fall geometrically
  * from {@link ShapesLtConfig#headImages()} to {@link ShapesLtConfig#tailImages()}, so the train split has
  * LVIS rare (1–10 images), common (11–100) and frequent (&gt;100) classes with the default config. Val

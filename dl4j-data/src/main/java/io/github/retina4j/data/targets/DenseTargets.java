@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.List;
 
 /**
- * Dense training targets of a batch, in the layouts the losses take (SPEC §2/§3, float32):
+ * Dense training targets of a batch, in the layouts the losses take (DESIGN §2/§3, float32):
  *
  * @param classTargets {@code [N, C, A]} one-hot classes; background and ignored anchors are all-zero columns
  * @param boxTargets   {@code [N, 4, A]} encoded deltas (dx, dy, dw, dh); zero where {@code boxMask} is 0

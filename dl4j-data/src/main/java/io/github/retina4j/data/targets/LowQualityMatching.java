@@ -2,7 +2,7 @@ package io.github.retina4j.data.targets;
 
 /**
  * The "low-quality match" rule of {@link MaxIoUAssigner}: every ground truth keeps its best anchors even when their IoU
- * is below the positive threshold (SPEC §4: "every ground truth also gets its best anchors").
+ * is below the positive threshold (DESIGN §4.7).
  */
 public enum LowQualityMatching {
     /** No low-quality matches: only IoU thresholds decide. */

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Turns a batch of per-image ground truths into the dense targets of the losses (SPEC §2–§4): anchors for the padded
+ * Turns a batch of per-image ground truths into the dense targets of the losses (DESIGN §2–§4): anchors for the padded
  * size ({@link AnchorGenerator}), max-IoU assignment ({@link MaxIoUAssigner}), optional anchor sampling
  * ({@link AnchorSampler}, for the sampled baselines) and box encoding ({@link BoxCoder}).
  *

@@ -1,5 +1,5 @@
 /**
- * Anchor assignment and dense training targets (SPEC §3–§4).
+ * Anchor assignment and dense training targets (docs/DESIGN.md §3–§4).
  *
  * <p>Entry point for training: {@link io.github.retina4j.data.targets.TargetEncoder#encode(java.util.List, int, int)} —
  * per image a {@link io.github.retina4j.data.targets.GroundTruth} (boxes {@code [G, 4]}, contiguous classes {@code [G]},

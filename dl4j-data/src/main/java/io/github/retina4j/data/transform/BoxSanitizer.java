@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Clips boxes to the valid image area [0, W] × [0, H] and drops those that are NaN/infinite or have
- * zero area after clipping (SPEC §4), returning what is kept and how many were dropped for each reason.
+ * zero area after clipping (DESIGN §4), returning what is kept and how many were dropped for each reason.
  */
 public final class BoxSanitizer {
     private BoxSanitizer() {

@@ -2,7 +2,7 @@ package io.github.retina4j.data.transform;
 
 /**
  * Horizontal flip of boxes for an image of width W: x1' = W − x2, x2' = W − x1 (mmdetection's
- * {@code bbox_flip}, no "−1" since width = x2 − x1, SPEC §2). The pixels are flipped by DataVec's
+ * {@code bbox_flip}, no "−1" since width = x2 − x1, DESIGN §2). The pixels are flipped by DataVec's
  * {@code FlipImageTransform(1)}.
  */
 public final class HorizontalFlip {

@@ -5,7 +5,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Per-channel normalisation (x − mean) / std of an RGB {@code [3, H, W]} or {@code [N, 3, H, W]} image
- * with values in 0..255 (SPEC §2). Default: ImageNet statistics as torchvision/mmdetection use them.
+ * with values in 0..255 (DESIGN §2). Default: ImageNet statistics as torchvision/mmdetection use them.
  */
 public record ImageNormalizer(float[] mean, float[] std) {
     /** ImageNet RGB mean (torchvision / mmdetection, 0..255 scale). */

@@ -1,6 +1,7 @@
 package io.github.retina4j.data.boxes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.retina4j.testsupport.JsonArrays;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,13 +19,13 @@ class BatchedNmsTest {
     /** torchvision.ops.batched_nms keep list (decreasing score), incl. an IoU-exactly-0.5 pair that both survive. */
     @Test
     void keepListMatchesTorchvision() {
-        JsonNode nms = BoxesReference.anchorsFixture().get("batched_nms");
-        INDArray boxes = Nd4j.createFromArray(BoxesReference.matrix(nms.get("boxes")));
-        INDArray scores = Nd4j.createFromArray(BoxesReference.vector(nms.get("scores")));
-        INDArray classes = Nd4j.createFromArray(BoxesReference.intVector(nms.get("class_idxs")));
+        JsonNode nms = AnchorsFixture.load().get("batched_nms");
+        INDArray boxes = Nd4j.createFromArray(JsonArrays.matrix(nms.get("boxes")));
+        INDArray scores = Nd4j.createFromArray(JsonArrays.doubles(nms.get("scores")));
+        INDArray classes = Nd4j.createFromArray(JsonArrays.ints(nms.get("class_idxs")));
         INDArray keep = BatchedNms.nms(boxes, scores, classes, NmsConfig.iouOnly(nms.get("iou_threshold").asDouble()));
         assertEquals(DataType.LONG, keep.dataType());
-        assertArrayEquals(BoxesReference.intVector(nms.get("keep")), keep.toIntVector());
+        assertArrayEquals(JsonArrays.ints(nms.get("keep")), keep.toIntVector());
     }
 
     @Test

@@ -1,13 +1,17 @@
 package io.github.retina4j.data.boxes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.github.retina4j.testsupport.Close;
+import io.github.retina4j.testsupport.JsonArrays;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.Arrays;
 import java.util.Random;
 
+import static io.github.retina4j.testsupport.Close.assertArrayClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,56 +19,46 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BoxCoderTest {
 
-    private static INDArray rows(INDArray anchors, int[] idx) {
-        double[][] m = new double[idx.length][];
-        for (int i = 0; i < idx.length; i++) {
-            m[i] = anchors.getRow(idx[i]).toDoubleVector();
-        }
-        return Nd4j.createFromArray(m);
-    }
-
-    /** torchvision BoxCoder(weights=(1,1,1,1)).encode_single on every foreground anchor of the fixture. */
+    /** torchvision BoxCoder(weights).encode_single on every foreground anchor of the fixture. */
     @Test
     void encodeMatchesTorchvision() {
-        JsonNode enc = BoxesReference.anchorsFixture().get("encode");
-        double[][] gt = BoxesReference.matrix(BoxesReference.anchorsFixture().get("gt_boxes"));
-        INDArray anchors = BoxesReference.npy("anchors/torchvision_anchors_256x320.npy");
-        int[] fg = BoxesReference.intVector(enc.get("foreground_anchor_indices"));
-        int[] matched = BoxesReference.intVector(enc.get("matched_gt_index"));
+        AnchorsFixture fx = AnchorsFixture.load();
+        JsonNode enc = fx.get("encode");
+        double[][] gt = JsonArrays.matrix(fx.get("gt_boxes"));
+        int[] fg = JsonArrays.ints(enc.get("foreground_anchor_indices"));
+        int[] matched = JsonArrays.ints(enc.get("matched_gt_index"));
         double[][] matchedGt = new double[fg.length][];
         for (int i = 0; i < fg.length; i++) {
             matchedGt[i] = gt[matched[i]];
         }
-        BoxCoder coder = BoxCoder.torchvision(BoxesReference.vector(enc.get("weights")));
-        double[] actual = Boxes.toFlat(coder.encode(Nd4j.createFromArray(matchedGt), rows(anchors, fg)), "encoded");
-        double[] expected = BoxesReference.flat(BoxesReference.matrix(enc.get("targets_dx_dy_dw_dh")));
-        double diff = BoxesReference.maxAbsDiff(expected, actual);
-        assertTrue(diff <= 1e-9 * BoxesReference.maxAbs(expected), "max abs diff " + diff);
+        BoxCoder coder = BoxCoder.torchvision(JsonArrays.doubles(enc.get("weights")));
+        double[] actual = Boxes.toFlat(coder.encode(Nd4j.createFromArray(matchedGt), AnchorsFixture.rows(fx.mainAnchors(), fg)),
+                "encoded");
+        assertArrayClose(JsonArrays.flatten(enc.get("targets_dx_dy_dw_dh")), actual, 1e-9, "encoded deltas");
     }
 
-    /** decode_single with the clip only from above: +6/+5 clamped, −6/−7.5 not (README "Decode"). */
+    /** decode_single with the clip only from above: dw/dh above the clip clamped, below −clip not. */
     @Test
     void decodeMatchesTorchvisionIncludingUpperOnlyClamp() {
-        JsonNode dec = BoxesReference.anchorsFixture().get("decode");
-        INDArray anchors = BoxesReference.npy("anchors/torchvision_anchors_256x320.npy");
-        int[] idx = BoxesReference.intVector(dec.get("anchor_indices"));
-        BoxCoder coder = BoxCoder.torchvision(BoxesReference.vector(dec.get("weights")));
+        AnchorsFixture fx = AnchorsFixture.load();
+        JsonNode dec = fx.get("decode");
+        INDArray anchors = AnchorsFixture.rows(fx.mainAnchors(), JsonArrays.ints(dec.get("anchor_indices")));
+        BoxCoder coder = BoxCoder.torchvision(JsonArrays.doubles(dec.get("weights")));
         assertEquals(dec.get("bbox_xform_clip").asDouble(), coder.clip(), 1e-15);
-        INDArray deltas = Nd4j.createFromArray(BoxesReference.matrix(dec.get("deltas")));
-        double[] expected = BoxesReference.flat(BoxesReference.matrix(dec.get("decoded_boxes")));
-        double[] actual = Boxes.toFlat(coder.decode(deltas, rows(anchors, idx)), "decoded");
-        double diff = BoxesReference.maxAbsDiff(expected, actual);
-        assertTrue(diff <= 1e-9 * BoxesReference.maxAbs(expected), "max abs diff " + diff);
+        double[][] d = JsonArrays.matrix(dec.get("deltas"));
+        INDArray deltas = Nd4j.createFromArray(d);
+        double[] expected = JsonArrays.flatten(dec.get("decoded_boxes"));
+        assertArrayClose(expected, Boxes.toFlat(coder.decode(deltas, anchors), "decoded"), 1e-9, "decoded boxes");
 
         // The mmdetection (symmetric) clamp must differ exactly on the rows with dw or dh below −clip.
-        double[] sym = Boxes.toFlat(BoxCoder.mmdetectionDefault().decode(deltas, rows(anchors, idx)), "decoded");
-        double[][] d = BoxesReference.matrix(dec.get("deltas"));
+        double[] sym = Boxes.toFlat(BoxCoder.mmdetectionDefault().decode(deltas, anchors), "decoded");
+        double scale = Close.maxAbs(expected);
         int differing = 0;
         for (int i = 0; i < d.length; i++) {
             boolean belowClip = d[i][2] < -coder.clip() || d[i][3] < -coder.clip();
             boolean differs = false;
             for (int k = 0; k < 4; k++) {
-                differs |= Math.abs(sym[4 * i + k] - expected[4 * i + k]) > 1e-9 * BoxesReference.maxAbs(expected);
+                differs |= Math.abs(sym[4 * i + k] - expected[4 * i + k]) > 1e-9 * scale;
             }
             assertEquals(belowClip, differs, "row " + i);
             differing += differs ? 1 : 0;
@@ -89,7 +83,7 @@ class BoxCoderTest {
         INDArray ga = Nd4j.createFromArray(g);
         INDArray aa = Nd4j.createFromArray(a);
         INDArray back = coder.decode(coder.encode(ga, aa), aa);
-        assertArrayEquals(BoxesReference.flat(g), Boxes.toFlat(back, "back"), 1e-9);
+        assertArrayEquals(Arrays.stream(g).flatMapToDouble(Arrays::stream).toArray(), Boxes.toFlat(back, "back"), 1e-9);
     }
 
     /** Dense [N, 4, A] decode agrees with the row-wise decode. */

@@ -1,6 +1,6 @@
 package io.github.retina4j.data.boxes;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.github.retina4j.testsupport.Npy;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,22 +15,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BoxesTest {
 
-    /** torchvision box_iou(gt, anchors) on the reference subset of anchors (README "IoU"). */
+    /** torchvision box_iou(gt, anchors) on the reference subset of anchors (reference README, "anchors/"). */
     @Test
     void iouMatchesTorchvisionSubset() {
-        JsonNode fx = BoxesReference.anchorsFixture();
-        INDArray anchors = BoxesReference.npy("anchors/torchvision_anchors_256x320.npy");
-        INDArray subset = BoxesReference.npy("anchors/iou_subset_256x320.npy");
-        INDArray gt = BoxesReference.boxes(BoxesReference.matrix(fx.get("gt_boxes")));
+        AnchorsFixture fx = AnchorsFixture.load();
+        INDArray anchors = fx.mainAnchors();
+        Npy subset = fx.iouSubset();
+        INDArray gt = fx.gtBoxes();
         INDArray iou = Boxes.iou(gt, anchors);
         assertArrayEquals(new long[] {gt.size(0), anchors.size(0)}, iou.shape());
-        int rows = (int) subset.size(0);
-        assertTrue(rows > 600, "subset has " + rows + " rows");
+        int rows = subset.size(0);
+        int cols = subset.size(1);
+        assertEquals(1 + gt.size(0), cols, "subset columns: anchor index + one per gt");
+        assertTrue(rows > 0, "empty IoU subset");
         double worst = 0;
         for (int r = 0; r < rows; r++) {
-            int a = (int) subset.getDouble(r, 0);
+            int a = (int) subset.data()[r * cols];
             for (int g = 0; g < gt.size(0); g++) {
-                worst = Math.max(worst, Math.abs(iou.getDouble(g, a) - subset.getDouble(r, 1 + g)));
+                worst = Math.max(worst, Math.abs(iou.getDouble(g, a) - subset.data()[r * cols + 1 + g]));
             }
         }
         assertTrue(worst <= 1e-12, "max |IoU diff| = " + worst);

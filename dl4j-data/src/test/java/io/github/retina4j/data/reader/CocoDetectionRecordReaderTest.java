@@ -18,7 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.nio.file.Path;
 import java.util.List;
 
-import static io.github.retina4j.data.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class CocoDetectionRecordReaderTest {

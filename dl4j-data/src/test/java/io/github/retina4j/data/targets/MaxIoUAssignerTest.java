@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.data.anchors.AnchorGenerator;
 import io.github.retina4j.data.boxes.Boxes;
-import io.github.retina4j.data.boxes.BoxesReference;
+import io.github.retina4j.data.boxes.AnchorsFixture;
+import io.github.retina4j.testsupport.JsonArrays;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -20,52 +21,58 @@ class MaxIoUAssignerTest {
     private final MaxIoUAssigner mmdet = new MaxIoUAssigner(MaxIoUAssigner.Config.retinaNet()
             .withLowQualityMatching(LowQualityMatching.MMDETECTION));
 
+    private static final AnchorsFixture FIXTURE = AnchorsFixture.load();
+
     private static double[] fixtureAnchors() {
-        return Boxes.toFlat(BoxesReference.npy("anchors/torchvision_anchors_256x320.npy"), "anchors");
+        return FIXTURE.mainAnchorCoordinates();
     }
 
     private static double[] fixtureGt() {
-        return BoxesReference.flat(BoxesReference.matrix(BoxesReference.anchorsFixture().get("gt_boxes")));
+        return FIXTURE.gtCoordinates();
     }
 
-    /** Matcher(0.5, 0.4, allow_low_quality_matches=True) codes for every anchor of the fixture. */
+    /** A matcher with the fixture's thresholds and the given low-quality rule. */
+    private static MaxIoUAssigner fixtureMatcher(LowQualityMatching rule) {
+        JsonNode m = FIXTURE.get("matcher");
+        return new MaxIoUAssigner(new MaxIoUAssigner.Config(m.get("high_threshold").asDouble(),
+                m.get("low_threshold").asDouble(), rule, 0.0, MaxIoUAssigner.Config.retinaNet().ignoreIofThreshold()));
+    }
+
+    /** Matcher(high, low, allow_low_quality_matches) codes for every anchor of the fixture's main image. */
     @Test
     void codesMatchTorchvisionMatcher() {
-        JsonNode m = BoxesReference.anchorsFixture().get("matcher");
-        INDArray expectedArr = BoxesReference.npy(m.get("file").asText());
-        int[] expected = expectedArr.toIntVector();
-        Assignment a = torchvision.assign(fixtureAnchors(), fixtureGt(), new double[0]);
+        JsonNode m = FIXTURE.get("matcher");
+        int[] expected = FIXTURE.matchedCodes();
+        MaxIoUAssigner matcher = fixtureMatcher(m.get("allow_low_quality_matches").asBoolean()
+                ? LowQualityMatching.TORCHVISION : LowQualityMatching.NONE);
+        Assignment a = matcher.assign(fixtureAnchors(), fixtureGt(), new double[0]);
         assertArrayEquals(expected, a.matchedGtIndices());
         assertEquals(m.get("num_positive").asInt(), a.numPositive());
         assertEquals(m.get("num_ignored").asInt(), a.numIgnored());
         assertEquals(m.get("num_background").asInt(), a.numBackground());
         // Best IoU per gt as recorded (max over anchors of the per-anchor IoU column).
-        double[] bestPerGt = BoxesReference.vector(m.get("best_iou_per_gt"));
-        INDArray iou = Boxes.iou(BoxesReference.boxes(BoxesReference.matrix(BoxesReference.anchorsFixture().get("gt_boxes"))),
-                BoxesReference.npy("anchors/torchvision_anchors_256x320.npy"));
+        double[] bestPerGt = JsonArrays.doubles(m.get("best_iou_per_gt"));
+        INDArray iou = Boxes.iou(FIXTURE.gtBoxes(), FIXTURE.mainAnchors());
         for (int g = 0; g < bestPerGt.length; g++) {
             assertEquals(bestPerGt[g], iou.getRow(g).maxNumber().doubleValue(), 1e-12);
         }
     }
 
-    /** Ties: every anchor sharing a gt's best IoU is matched (to its own argmax), e.g. the tiny gt's many anchors. */
+    /** Ties: every anchor sharing a gt's best IoU is matched (to its own argmax), e.g. a tiny gt's many anchors. */
     @Test
     void allTiedBestAnchorsAreMatched() {
-        JsonNode m = BoxesReference.anchorsFixture().get("matcher");
-        Assignment a = torchvision.assign(fixtureAnchors(), fixtureGt(), new double[0]);
+        JsonNode m = FIXTURE.get("matcher");
+        Assignment a = fixtureMatcher(LowQualityMatching.TORCHVISION).assign(fixtureAnchors(), fixtureGt(), new double[0]);
         JsonNode tied = m.get("anchors_with_best_iou_per_gt");
-        int maxTies = 0;
+        assertEquals(FIXTURE.gtBoxes().size(0), tied.size(), "one list of tied best anchors per gt");
         for (int g = 0; g < tied.size(); g++) {
-            maxTies = Math.max(maxTies, tied.get(g).size());
             for (JsonNode idx : tied.get(g)) {
                 assertTrue(a.matched(idx.asInt()) >= 0, "gt " + g + " best anchor " + idx.asInt());
             }
         }
-        assertTrue(maxTies > 10, "fixture has a gt with many tied anchors");
         // Without the low-quality rule exactly the listed anchors change.
-        MaxIoUAssigner none = new MaxIoUAssigner(MaxIoUAssigner.Config.retinaNet().withLowQualityMatching(LowQualityMatching.NONE));
-        int[] plain = none.assign(fixtureAnchors(), fixtureGt(), new double[0]).matchedGtIndices();
-        int[] changed = BoxesReference.intVector(m.get("anchors_changed_by_low_quality_rule"));
+        int[] plain = fixtureMatcher(LowQualityMatching.NONE).assign(fixtureAnchors(), fixtureGt(), new double[0]).matchedGtIndices();
+        int[] changed = JsonArrays.ints(m.get("anchors_changed_by_low_quality_rule"));
         int nChanged = 0;
         for (int i = 0; i < plain.length; i++) {
             if (plain[i] != a.matched(i)) {
@@ -87,9 +94,9 @@ class MaxIoUAssignerTest {
         assertEquals(1, mm.matched(0));
         assertEquals(Assignment.BACKGROUND, tv.matched(1));
         // The fixture's recorded case behaves like torchvision.
-        JsonNode m = BoxesReference.anchorsFixture().get("matcher");
-        Assignment a = torchvision.assign(fixtureAnchors(), fixtureGt(), new double[0]);
-        Assignment b = mmdet.assign(fixtureAnchors(), fixtureGt(), new double[0]);
+        JsonNode m = FIXTURE.get("matcher");
+        Assignment a = fixtureMatcher(LowQualityMatching.TORCHVISION).assign(fixtureAnchors(), fixtureGt(), new double[0]);
+        Assignment b = fixtureMatcher(LowQualityMatching.MMDETECTION).assign(fixtureAnchors(), fixtureGt(), new double[0]);
         for (JsonNode idx : m.get("best_anchors_assigned_to_another_gt")) {
             assertNotEquals(a.matched(idx.asInt()), b.matched(idx.asInt()), "anchor " + idx.asInt());
         }
@@ -100,7 +107,8 @@ class MaxIoUAssignerTest {
     void gridPathEqualsGenericPath() {
         AnchorGenerator tv = new AnchorGenerator(AnchorConfig.torchvisionRetinaNet());
         assertEquals(torchvision.assign(fixtureAnchors(), fixtureGt(), new double[0]),
-                torchvision.assign(tv.layout(256, 320), tv.anchorCoordinates(256, 320), fixtureGt(), new double[0]));
+                torchvision.assign(tv.layout(FIXTURE.height(), FIXTURE.width()), tv.anchorCoordinates(FIXTURE.height(), FIXTURE.width()),
+                        fixtureGt(), new double[0]));
         java.util.Random rng = new java.util.Random(9);
         for (AnchorGenerator gen : new AnchorGenerator[] {tv, new AnchorGenerator(AnchorConfig.retinaNet())}) {
             for (int t = 0; t < 6; t++) {

@@ -3,7 +3,8 @@ package io.github.retina4j.data.targets;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.data.anchors.AnchorGenerator;
-import io.github.retina4j.data.boxes.BoxesReference;
+import io.github.retina4j.data.boxes.AnchorsFixture;
+import io.github.retina4j.testsupport.JsonArrays;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,7 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.util.List;
 import java.util.Random;
 
-import static io.github.retina4j.data.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -21,8 +22,10 @@ class TargetEncoderTest {
 
     private static final int C = 3;
 
+    private static final AnchorsFixture FIXTURE = AnchorsFixture.load();
+
     private static GroundTruth fixtureGt() {
-        double[] boxes = BoxesReference.flat(BoxesReference.matrix(BoxesReference.anchorsFixture().get("gt_boxes")));
+        double[] boxes = FIXTURE.gtCoordinates();
         int[] classes = new int[boxes.length / 4];
         for (int g = 0; g < classes.length; g++) {
             classes[g] = g % C;
@@ -33,13 +36,13 @@ class TargetEncoderTest {
     /** Dense targets of the fixture image (plus an empty image) agree with torchvision's matcher and encoder. */
     @Test
     void denseTargetsMatchTorchvisionMatcherAndEncoder() {
-        JsonNode fx = BoxesReference.anchorsFixture();
-        int h = fx.get("main_image_hw").get(0).asInt();
-        int w = fx.get("main_image_hw").get(1).asInt();
+        JsonNode fx = FIXTURE.json();
+        int h = FIXTURE.height();
+        int w = FIXTURE.width();
         TargetEncoder enc = TargetEncoder.retinaNet(new AnchorGenerator(AnchorConfig.torchvisionRetinaNet()), C);
         GroundTruth gt = fixtureGt();
         DenseTargets t = enc.encode(List.of(gt, GroundTruth.empty()), h, w);
-        int[] matched = BoxesReference.npy(fx.get("matcher").get("file").asText()).toIntVector();
+        int[] matched = FIXTURE.matchedCodes();
         int a = matched.length;
         assertArrayEquals(new long[] {2, C, a}, t.classTargets().shape());
         assertArrayEquals(new long[] {2, 4, a}, t.boxTargets().shape());
@@ -66,8 +69,8 @@ class TargetEncoderTest {
         }
         // Regression targets at the foreground anchors: torchvision's encode (float32 storage).
         JsonNode e = fx.get("encode");
-        int[] fg = BoxesReference.intVector(e.get("foreground_anchor_indices"));
-        double[][] expected = BoxesReference.matrix(e.get("targets_dx_dy_dw_dh"));
+        int[] fg = JsonArrays.ints(e.get("foreground_anchor_indices"));
+        double[][] expected = JsonArrays.matrix(e.get("targets_dx_dy_dw_dh"));
         INDArray box0 = t.boxTargets().slice(0);
         for (int i = 0; i < fg.length; i++) {
             for (int k = 0; k < 4; k++) {
@@ -86,16 +89,23 @@ class TargetEncoderTest {
     @Test
     void samplerRestrictsMasksAndIsSeeded() {
         AnchorGenerator gen = new AnchorGenerator(AnchorConfig.torchvisionRetinaNet());
-        CombinedSampler sampler = CombinedSampler.random(64, 0.25);
+        int num = 64;
+        CombinedSampler sampler = CombinedSampler.random(num, 0.25);
         TargetEncoder enc = new TargetEncoder(gen, new MaxIoUAssigner(MaxIoUAssigner.Config.retinaNet()),
                 io.github.retina4j.data.boxes.BoxCoder.torchvisionDefault(), C, sampler, 7L);
-        DenseTargets t1 = enc.encode(List.of(fixtureGt()), 256, 320, new Random(42));
-        DenseTargets t2 = enc.encode(List.of(fixtureGt()), 256, 320, new Random(42));
+        int h = FIXTURE.height();
+        int w = FIXTURE.width();
+        DenseTargets t1 = enc.encode(List.of(fixtureGt()), h, w, new Random(42));
+        DenseTargets t2 = enc.encode(List.of(fixtureGt()), h, w, new Random(42));
         assertIdentical("class mask, same seed", t1.classMask(), t2.classMask());
-        assertEquals(64, t1.classMask().sumNumber().intValue());
-        assertEquals(16, t1.boxMask().sumNumber().intValue());
-        assertEquals(16, t1.numPositive());
-        assertEquals(16, t1.classTargets().sumNumber().intValue());
+        // mmdetection's sampler: up to num·fraction positives, the rest of num from the negatives.
+        JsonNode m = FIXTURE.get("matcher");
+        int positives = Math.min((int) (num * 0.25), m.get("num_positive").asInt());
+        int used = positives + Math.min(num - positives, m.get("num_background").asInt());
+        assertEquals(used, t1.classMask().sumNumber().intValue());
+        assertEquals(positives, t1.boxMask().sumNumber().intValue());
+        assertEquals(positives, t1.numPositive());
+        assertEquals(positives, t1.classTargets().sumNumber().intValue());
         // Sampled positives are positives of the assignment; box mask ⊆ class mask.
         Assignment asg = t1.assignments().get(0);
         double[] bm = t1.boxMask().getRow(0).toDoubleVector();
@@ -108,7 +118,7 @@ class TargetEncoderTest {
                 assertTrue(asg.matched(j) != Assignment.IGNORED);
             }
         }
-        DenseTargets other = enc.encode(List.of(fixtureGt()), 256, 320, new Random(43));
+        DenseTargets other = enc.encode(List.of(fixtureGt()), h, w, new Random(43));
         assertTrue(!other.classMask().equals(t1.classMask()), "a different seed samples differently");
     }
 

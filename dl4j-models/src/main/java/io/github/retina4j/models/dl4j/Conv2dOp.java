@@ -11,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Why not a DL4J layer or SameDiff: DL4J layers cannot share weights across inputs (issue #7408), and both DL4J's
  * {@code ConvolutionLayer} and {@code SameDiffGraphVertex} recompute the forward convolution inside their backward
  * pass. These two ops are what both of them call in the end; on float32 the natives run them on oneDNN
- * (shared/DL4J-NOTES.md: raw op at torch's speed), on double they use libnd4j's generic kernels (gradient checks).
+ * (DESIGN §10.1: raw op at torch's speed), on double they use libnd4j's generic kernels (gradient checks).
  */
 public final class Conv2dOp {
     /** {@code conv2d}'s integer argument codes (libnd4j convolution declarations). */

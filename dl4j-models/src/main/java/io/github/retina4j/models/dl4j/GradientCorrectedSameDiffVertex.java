@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * multiplies every gradient it produces by {@link #GRADIENT_CORRECTION}.
  *
  * <p>Why: in DL4J 1.0.0-M2.1, gradients through a {@code SameDiffVertex} (its parameter gradients and the
- * errors it sends to its inputs) come out exactly twice the true value (shared/DL4J-NOTES.md; finite
+ * errors it sends to its inputs) come out exactly twice the true value (DESIGN §10.3; finite
  * differences give ratio 2.000 for any vertex). Correcting it per vertex (rather than once at the loss) keeps
  * the gradients right when several SameDiff vertices are chained (balanced feature pyramid → shared heads)
  * or when some paths to the loss bypass them (residual connections).

@@ -5,7 +5,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Turns on the oneDNN helpers of DL4J layers (convolution, pooling, batch norm) in DL4J 1.0.0-M2.1.
  *
- * <p>Two things keep them off by default (shared/DL4J-NOTES.md): the system property
+ * <p>Two things keep them off by default (DESIGN §10.1): the system property
  * {@value #HELPERS_DISABLE_PROPERTY} defaults to {@code true}, and DL4J probes a class that moved (fixed by the
  * forwarding class {@code org.nd4j.nativeblas.Nd4jCpu$Environment} shipped in this module). DL4J caches the
  * probe's answer on first use, so {@link #enable()} must run before the first layer is instantiated; every

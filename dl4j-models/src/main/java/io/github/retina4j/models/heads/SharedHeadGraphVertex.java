@@ -23,7 +23,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Why hand-written: DL4J's {@code SameDiffGraphVertex.doBackward} calls {@code SameDiff.calculateGradients},
  * which runs the whole forward pass again — for RetinaNet's heads, the largest part of the network's FLOPs, that is
- * one extra forward per training step — and its gradients come out 2× too large (DL4J-NOTES) and need a correction
+ * one extra forward per training step — and its gradients come out 2× too large (DESIGN §10.3) and need a correction
  * pass. Here the forward keeps every post-ReLU activation (training only) and the backward uses them: relu'(z) is
  * read from the output (out &gt; 0 ⇔ z &gt; 0) and the next conv's input is that output.
  *

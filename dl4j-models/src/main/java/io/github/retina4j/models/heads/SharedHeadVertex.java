@@ -30,7 +30,7 @@ import java.util.Objects;
  * {@code [N, K, H·W·A]} with the anchor index fastest — exactly torchvision's
  * {@code view(N, A, K, H, W).permute(0, 3, 4, 1, 2).reshape(N, -1, K)} transposed — and the levels are
  * concatenated on axis 2 in input order (P3 first), giving {@code [N, K, A_total]} in the (level, y, x, anchor)
- * order of SPEC §2.
+ * order of DESIGN §2.
  *
  * <p>Parameters (names follow torchvision's {@code RetinaNet*Head}, weights in SameDiff's YXIO layout
  * {@code [kH, kW, in, out]}; torch's OIYX is {@code permute(2, 3, 1, 0)} of it):

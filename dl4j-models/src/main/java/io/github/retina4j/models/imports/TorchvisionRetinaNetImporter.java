@@ -25,8 +25,7 @@ import java.util.regex.Pattern;
 
 /**
  * Loads a torchvision {@code retinanet_resnet50_fpn}-style state dict (exported to {@code .npz}, name →
- * array; any ResNet depth, FPN width and class count) into our RetinaNet graph (SPEC §6 "Weight
- * import"). The graph must be built with the torchvision-compatible switches — frozen BatchNorm,
+ * array; any ResNet depth, FPN width and class count) into our RetinaNet graph (DESIGN §6.7). The graph must be built with the torchvision-compatible switches — frozen BatchNorm,
  * P6 from P5, torchvision anchors and box coder at inference — and the same sizes; any difference shows
  * up as a shape error naming both tensors.
  *

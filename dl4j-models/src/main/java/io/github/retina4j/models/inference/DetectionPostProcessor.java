@@ -17,7 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * RetinaNet post-processing (SPEC §6; Lin et al. 2017 §4 "Inference"; torchvision
+ * RetinaNet post-processing (DESIGN §6; Lin et al. 2017 §4 "Inference"; torchvision
  * {@code RetinaNet.postprocess_detections}): dense network outputs → per-image detections in original
  * image pixels with dataset category ids.
  *

@@ -22,7 +22,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The detector façade (SPEC §6): load a model file, detect on a {@link BufferedImage}, an image file or a
+ * The detector façade (DESIGN §6): load a model file, detect on a {@link BufferedImage}, an image file or a
  * preprocessed {@code [N, 3, H, W]} tensor, get boxes in original image pixels with dataset category
  * ids and scores.
  *

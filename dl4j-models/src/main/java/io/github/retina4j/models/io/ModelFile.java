@@ -224,7 +224,7 @@ public final class ModelFile {
 
     /**
      * Loads a model that must have been trained for exactly {@code expected} (same category ids, in the
-     * same order, with the same names); otherwise fails naming what differs (SPEC §9 "a model file from
+     * same order, with the same names); otherwise fails naming what differs (DESIGN §9 "a model file from
      * another class list").
      */
     public static Loaded load(Path file, CategoryMapping expected, boolean loadUpdater) {

@@ -18,7 +18,7 @@ import java.util.Objects;
 
 /**
  * Everything besides the graph that is needed to run a saved detector, stored as JSON inside the model
- * zip (SPEC §2, §6): the class list (category ids and names), the preprocessing, anchors and box coder
+ * zip (DESIGN §2, §6): the class list (category ids and names), the preprocessing, anchors and box coder
  * the model was trained with, the default post-processing, the names of the two graph outputs, and the
  * model builder's own configuration as an opaque JSON document. (The EFL state is part of the graph's
  * loss configuration and travels with the graph.)
@@ -158,7 +158,7 @@ public record ModelMetadata(CategoryMapping categories, PreprocessConfig preproc
             }
             AnchorConfig anchors = new AnchorConfig(strides, field(anc, "octaveBaseScale", source).asDouble(),
                     field(anc, "scalesPerOctave", source).asInt(), doubles(field(anc, "ratios", source)),
-                    AnchorConvention.valueOf(field(anc, "convention", source).asText()),
+                    AnchorConvention.fromName(field(anc, "convention", source).asText()),
                     CellAnchorOrder.valueOf(field(anc, "cellOrder", source).asText()));
             JsonNode coder = field(root, "boxCoder", source);
             BoxCoder boxCoder = new BoxCoder(doubles(field(coder, "means", source)), doubles(field(coder, "stds", source)),

@@ -1,7 +1,7 @@
 package io.github.retina4j.models.io;
 
 /**
- * Settings of the RetinaNet post-processing (SPEC §6; Lin et al., "Focal Loss for Dense Object
+ * Settings of the RetinaNet post-processing (DESIGN §6; Lin et al., "Focal Loss for Dense Object
  * Detection", §4 Inference): per pyramid level keep the {@code topKPerLevel} highest-scoring
  * (anchor, class) candidates whose sigmoid score exceeds {@code scoreThreshold}, decode them, run
  * class-wise NMS at {@code nmsIouThreshold} and keep the best {@code maxDetectionsPerImage}.

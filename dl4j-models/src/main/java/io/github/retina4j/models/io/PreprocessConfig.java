@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Arrays;
 
 /**
- * How an image becomes network input (SPEC §2, §4 transforms), saved with a model so that inference
+ * How an image becomes network input (DESIGN §2, §4 transforms), saved with a model so that inference
  * preprocesses exactly as training did: keep-ratio resize so that the short side is at most
  * {@code minSize} and the long side at most {@code maxSize} (mmdetection/detectron2 rule:
  * scale = min(minSize / short, maxSize / long)), RGB normalisation by {@code mean}/{@code std},
@@ -19,14 +19,14 @@ import java.util.Arrays;
  * @param minSize     target short side (800 for COCO)
  * @param maxSize     cap of the long side (1333 for COCO)
  * @param sizeDivisor padded height/width are multiples of this (32 by default, 128 for exact P3–P7 sizes)
- * @param mean        RGB mean subtracted (ImageNet, SPEC §2)
- * @param std         RGB std divided by (ImageNet, SPEC §2)
+ * @param mean        RGB mean subtracted (ImageNet, DESIGN §2)
+ * @param std         RGB std divided by (ImageNet, DESIGN §2)
  */
 public record PreprocessConfig(int minSize, int maxSize, int sizeDivisor, double[] mean, double[] std) {
 
-    /** ImageNet RGB mean on the 0–255 scale (SPEC §2). */
+    /** ImageNet RGB mean on the 0–255 scale (DESIGN §2). */
     public static final double[] IMAGENET_MEAN = {123.675, 116.28, 103.53};
-    /** ImageNet RGB std on the 0–255 scale (SPEC §2). */
+    /** ImageNet RGB std on the 0–255 scale (DESIGN §2). */
     public static final double[] IMAGENET_STD = {58.395, 57.12, 57.375};
     /** COCO short side (Lin et al. 2017 §5.1: "image scale 800 pixels"). */
     public static final int COCO_MIN_SIZE = 800;

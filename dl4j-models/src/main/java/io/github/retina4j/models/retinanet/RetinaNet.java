@@ -123,7 +123,7 @@ public final class RetinaNet {
         OneDnnSupport.enable();
         NeuralNetConfiguration.Builder nn = new NeuralNetConfiguration.Builder()
                 .seed(c.seed())
-                // losses return the SPEC objective normalised by N_pos; miniBatch(false) stops DL4J from dividing the
+                // losses return the DESIGN §3 objective normalised by N_pos; miniBatch(false) stops DL4J from dividing the
                 // gradients by N a second time (dl4j-losses package-info, "normalisation contract")
                 .miniBatch(false)
                 .dataType(c.dataType())

@@ -6,7 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
-import static io.github.retina4j.models.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class ChannelAffineTest {

@@ -1,5 +1,6 @@
 package io.github.retina4j.models.backbone;
 
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -22,25 +23,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Set;
 
-import static io.github.retina4j.models.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
+@DoublePrecision
 class FrozenBatchNormLayerTest {
     private static final int C = 3;
     private static final String BN = "bn";
-    private static DataType oldType;
-
-    @org.junit.jupiter.api.BeforeAll
-    static void doublePrecision() {
-        oldType = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @org.junit.jupiter.api.AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(oldType, oldType);
-    }
-
     /** input → trainable 3×3 conv → frozen BN (+ activation) → global average → MSE, in double precision. */
     private static ComputationGraph graph(Activation activation, WorkspaceMode ws) {
         return graph(activation, ws, new Sgd(0.1));

@@ -1,8 +1,8 @@
 package io.github.retina4j.models.backbone;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.retina4j.models.retinanet.RetinaNet;
+import io.github.retina4j.testsupport.TestResources;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
@@ -23,8 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.util.Iterator;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -45,11 +44,8 @@ class ResNetConfigTest {
     /** Input of the training-step tests: C5 is 1×1, the smallest that runs every stage. */
     private static final int TRAIN_SIZE = 32;
 
-    private static JsonNode fixture() throws IOException {
-        try (InputStream in = ResNetConfigTest.class.getResourceAsStream("/backbone/torchvision_resnet_backbones.json")) {
-            assertNotNull(in, "fixture backbone/torchvision_resnet_backbones.json missing");
-            return new ObjectMapper().readTree(in);
-        }
+    private static JsonNode fixture() {
+        return TestResources.json(ResNetConfigTest.class, "/backbone/torchvision_resnet_backbones.json");
     }
 
     /** The backbone alone with C3..C5 as outputs, plus (for training) a pooled regression head on C5. */
@@ -95,12 +91,15 @@ class ResNetConfigTest {
     }
 
     @Test
-    void parameterCountsAndFeatureShapesMatchTorchvision() throws IOException {
+    void parameterCountsAndFeatureShapesMatchTorchvision() {
         JsonNode fx = fixture();
         int h = fx.get("input_hw").get(0).asInt();
         int w = fx.get("input_hw").get(1).asInt();
-        for (int depth : new int[] {18, 34, 50, 101}) {
-            JsonNode ref = fx.get("depths").get(String.valueOf(depth));
+        assertTrue(fx.get("depths").size() > 0, "no depths in the fixture");
+        for (Iterator<String> it = fx.get("depths").fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            int depth = Integer.parseInt(key);
+            JsonNode ref = fx.get("depths").get(key);
             long allStages = ref.get("params_trainable_bn_all_stages").asLong();
             long detectorDefault = ref.get("params_trainable_frozen_bn_stem_layer1_frozen").asLong();
             assertEquals(allStages, trainableFromConfiguration(configuration(new ResNetConfig(depth, false, 0), false)),

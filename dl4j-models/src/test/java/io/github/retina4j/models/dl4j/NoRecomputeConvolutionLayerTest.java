@@ -1,5 +1,6 @@
 package io.github.retina4j.models.dl4j;
 
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -27,7 +28,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.Map;
 
-import static io.github.retina4j.models.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -152,20 +153,15 @@ class NoRecomputeConvolutionLayerTest {
     }
 
     @Test
+    @DoublePrecision
     void gradientCheckDoublePrecision() {
-        DataType old = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        try {
-            for (Activation act : new Activation[]{Activation.IDENTITY, Activation.RELU}) {
-                ComputationGraph g = graph(NoRecomputeConvolutionLayer.of(builder(act, 2, true, ConvolutionMode.Same)),
-                        DataType.DOUBLE, WorkspaceMode.NONE, new NoOp());
-                MultiDataSet mds = batch(DataType.DOUBLE, 2, 4);
-                assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
-                        .inputs(mds.getFeatures()).labels(mds.getLabels()).epsilon(1e-6).maxRelError(1e-3)
-                        .minAbsoluteError(1e-8)), "gradient check " + act);
-            }
-        } finally {
-            Nd4j.setDefaultDataTypes(old, old);
+        for (Activation act : new Activation[]{Activation.IDENTITY, Activation.RELU}) {
+            ComputationGraph g = graph(NoRecomputeConvolutionLayer.of(builder(act, 2, true, ConvolutionMode.Same)),
+                    DataType.DOUBLE, WorkspaceMode.NONE, new NoOp());
+            MultiDataSet mds = batch(DataType.DOUBLE, 2, 4);
+            assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                    .inputs(mds.getFeatures()).labels(mds.getLabels()).epsilon(1e-6).maxRelError(1e-3)
+                    .minAbsoluteError(1e-8)), "gradient check " + act);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.retina4j.models.dl4j;
 
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -7,8 +8,6 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.samediff.SDVertexParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -28,20 +27,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * still be off by exactly 2 (if this fails, DL4J fixed the bug: set
  * {@link GradientCorrectedSameDiffVertex#GRADIENT_CORRECTION} to 1), our corrected vertex by 1.
  */
+@DoublePrecision
 class SameDiffGradientBugTest {
-    private static DataType oldType;
-
-    @BeforeAll
-    static void doublePrecision() {
-        oldType = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(oldType, oldType);
-    }
-
     /** y = tanh(x ⊙ w) + x: a parameter gradient and an input path. */
     static void define(SDVertexParams p) {
         p.defineInputs("x");

@@ -1,31 +1,18 @@
 package io.github.retina4j.models.fpn;
 
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-import static io.github.retina4j.models.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
+@DoublePrecision
 class AdaptiveMaxPoolVertexTest {
-    private static DataType oldType;
-
-    @BeforeAll
-    static void doublePrecision() {
-        oldType = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(oldType, oldType);
-    }
-
     @Test
     void gradientCheckAtAwkwardSizes() {
         int[][] sizes = {{12, 20, 6, 10}, {6, 10, 2, 3}, {6, 10, 1, 2}, {7, 5, 3, 4}, {3, 5, 6, 10}};

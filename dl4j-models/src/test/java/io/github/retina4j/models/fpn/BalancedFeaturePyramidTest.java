@@ -2,6 +2,9 @@ package io.github.retina4j.models.fpn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.retina4j.models.heads.SharedHeadVertex;
+import io.github.retina4j.testsupport.Close;
+import io.github.retina4j.testsupport.DoublePrecision;
+import io.github.retina4j.testsupport.JsonArrays;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -10,8 +13,6 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,24 +38,12 @@ import static org.junit.jupiter.api.Assertions.*;
  * P4, mean, non-local, scatter = interpolate nearest (finer) / adaptive_max_pool2d (coarser), + x_l; loss =
  * Σ_l sum(out_l · W_l) with W_l = randn; stored outputs, gradients w.r.t. every level and every parameter.
  */
+@DoublePrecision
 class BalancedFeaturePyramidTest {
     private static final int C = 2;
     private static final int[] SIZES = {16, 8, 4, 2, 1};
     /** P3..P7 of a 96×160 input: not integer fractions of P4 beyond P5. */
     private static final int[][] ODD_SIZES = {{12, 20}, {6, 10}, {3, 5}, {2, 3}, {1, 2}};
-    private static DataType oldType;
-
-    @BeforeAll
-    static void doublePrecision() {
-        oldType = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(oldType, oldType);
-    }
-
     /** inputs p3..p7 → BFP → a predictor-only shared head → MSE loss. */
     private static ComputationGraph graph() {
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(3)
@@ -200,15 +189,16 @@ class BalancedFeaturePyramidTest {
         assertInstanceOf(AdaptiveMaxPoolVertex.class, g.getConfiguration().getVertices().get("neck.scatter.3"));
     }
 
-    /** Outputs, level gradients and non-local parameter gradients equal torch's at the levels of a 96×160 input. */
+    /** Outputs, level gradients and non-local parameter gradients equal torch's, at the fixture's level sizes. */
     @Test
-    void matchesTorchBalancedFeaturePyramidAtPaddedSize96x160() {
+    void matchesTorchBalancedFeaturePyramid() {
         JsonNode f = TorchFixture.load("bfp.json");
-        INDArray[] x = new INDArray[5];
-        INDArray[] w = new INDArray[5];
-        for (int l = 0; l < 5; l++) {
-            x[l] = TorchFixture.tensor(f.get("levels").get(l));
-            w[l] = TorchFixture.tensor(f.get("weights").get(l));
+        int numLevels = f.get("levels").size();
+        INDArray[] x = new INDArray[numLevels];
+        INDArray[] w = new INDArray[numLevels];
+        for (int l = 0; l < numLevels; l++) {
+            x[l] = JsonArrays.tensor(f.get("levels").get(l));
+            w[l] = JsonArrays.tensor(f.get("weights").get(l));
         }
         int n = (int) x[0].size(0), channels = (int) x[0].size(1);
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(3)
@@ -217,8 +207,8 @@ class BalancedFeaturePyramidTest {
         // [n, C, h, w]: its weight gradient is then exactly the gradient w.r.t. the level (DL4J keeps no input
         // gradients).
         b.addInputs("onehot");
-        String[] levels = new String[5];
-        for (int l = 0; l < 5; l++) {
+        String[] levels = new String[numLevels];
+        for (int l = 0; l < numLevels; l++) {
             b.addLayer("dense" + l, new DenseLayer.Builder().nIn(n).nOut(x[l].length() / n).hasBias(false)
                     .activation(Activation.IDENTITY).build(), "onehot");
             levels[l] = "p" + (l + 3);
@@ -228,12 +218,12 @@ class BalancedFeaturePyramidTest {
         b.setOutputs(out);
         ComputationGraph g = new ComputationGraph(b.build());
         g.init();
-        for (int l = 0; l < 5; l++) {
+        for (int l = 0; l < numLevels; l++) {
             g.paramTable().get("dense" + l + "_W").assign(x[l].reshape('c', n, x[l].length() / n));
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = f.get("params").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            INDArray torch = TorchFixture.tensor(e.getValue());
+            INDArray torch = JsonArrays.tensor(e.getValue());
             INDArray ours = g.paramTable().get("neck.refine_" + e.getKey());
             assertNotNull(ours, "no parameter neck.refine_" + e.getKey() + " in " + g.paramTable().keySet());
             // torch conv weight [out, in, 1, 1] → YXIO [1, 1, in, out]
@@ -241,22 +231,22 @@ class BalancedFeaturePyramidTest {
         }
         INDArray[] input = {Nd4j.eye(n).castTo(DataType.DOUBLE)};
         INDArray[] y = g.output(input);
-        for (int l = 0; l < 5; l++) {
-            assertEquals(0.0, TorchFixture.maxAbsDiff(TorchFixture.tensor(f.get("outputs").get(l)), y[l]), 1e-12,
+        for (int l = 0; l < numLevels; l++) {
+            assertEquals(0.0, Close.maxAbsDiff(JsonArrays.tensor(f.get("outputs").get(l)), y[l]), 1e-12,
                     "output level " + l);
         }
         g.feedForward(input, true, false);
         Gradient grad = g.backpropGradient(w);
         for (Iterator<Map.Entry<String, JsonNode>> it = f.get("paramGrads").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            INDArray torch = TorchFixture.tensor(e.getValue());
+            INDArray torch = JsonArrays.tensor(e.getValue());
             INDArray ours = grad.getGradientFor("neck.refine_" + e.getKey());
             INDArray expected = torch.rank() == 4 ? torch.permute(2, 3, 1, 0) : torch.reshape(ours.shape());
-            assertEquals(0.0, TorchFixture.maxAbsDiff(expected, ours), 1e-12, "gradient of " + e.getKey());
+            assertEquals(0.0, Close.maxAbsDiff(expected, ours), 1e-12, "gradient of " + e.getKey());
         }
-        for (int l = 0; l < 5; l++) {
+        for (int l = 0; l < numLevels; l++) {
             INDArray ours = grad.getGradientFor("dense" + l + "_W").reshape('c', x[l].shape());
-            assertEquals(0.0, TorchFixture.maxAbsDiff(TorchFixture.tensor(f.get("levelGrads").get(l)), ours), 1e-12,
+            assertEquals(0.0, Close.maxAbsDiff(JsonArrays.tensor(f.get("levelGrads").get(l)), ours), 1e-12,
                     "gradient of level " + l);
         }
     }

@@ -1,6 +1,7 @@
 package io.github.retina4j.models.fpn;
 
 import io.github.retina4j.models.dl4j.VertexBackend;
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -22,7 +23,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
 import java.util.Map;
 
-import static io.github.retina4j.models.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -131,18 +132,13 @@ class NonLocalBlockGraphVertexTest {
     }
 
     @Test
+    @DoublePrecision
     void gradientCheck() {
-        DataType old = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        try {
-            ComputationGraph g = graph(VertexBackend.NATIVE_OPS, DataType.DOUBLE, true, WorkspaceMode.NONE, new NoOp());
-            MultiDataSet mds = batch(DataType.DOUBLE, 8);
-            assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
-                    .inputs(mds.getFeatures()).labels(mds.getLabels())
-                    .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8)), "gradient check of the non-local block");
-        } finally {
-            Nd4j.setDefaultDataTypes(old, old);
-        }
+        ComputationGraph g = graph(VertexBackend.NATIVE_OPS, DataType.DOUBLE, true, WorkspaceMode.NONE, new NoOp());
+        MultiDataSet mds = batch(DataType.DOUBLE, 8);
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                .inputs(mds.getFeatures()).labels(mds.getLabels())
+                .epsilon(1e-6).maxRelError(1e-3).minAbsoluteError(1e-8)), "gradient check of the non-local block");
     }
 
     @Test

@@ -89,8 +89,8 @@ final class ResizeVertexGraphs {
             }
             String at = resize + " at " + java.util.Arrays.toString(s);
             org.junit.jupiter.api.Assertions.assertEquals(off.score(), on.score(), 0.0, at + ": score");
-            io.github.retina4j.models.ExactArrays.assertIdentical(at + ": gradient", off.gradient().gradient(), on.gradient().gradient());
-            io.github.retina4j.models.ExactArrays.assertIdentical(at + ": output", off.outputSingle(d[0]), on.outputSingle(d[0]));
+            io.github.retina4j.testsupport.ExactArrays.assertIdentical(at + ": gradient", off.gradient().gradient(), on.gradient().gradient());
+            io.github.retina4j.testsupport.ExactArrays.assertIdentical(at + ": output", off.outputSingle(d[0]), on.outputSingle(d[0]));
         }
     }
 }

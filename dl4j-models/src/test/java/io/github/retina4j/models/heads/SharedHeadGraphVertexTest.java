@@ -21,7 +21,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
 import java.util.Map;
 
-import static io.github.retina4j.models.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;

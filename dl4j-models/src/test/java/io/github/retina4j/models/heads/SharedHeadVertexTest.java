@@ -1,12 +1,11 @@
 package io.github.retina4j.models.heads;
 
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -20,20 +19,8 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+@DoublePrecision
 class SharedHeadVertexTest {
-    private static DataType oldType;
-
-    @BeforeAll
-    static void doublePrecision() {
-        oldType = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(oldType, oldType);
-    }
-
     private static ComputationGraph headGraph(int levels, int in, int channels, int convs, int anchors, int k,
                                               ILossFunction loss, long seed) {
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(seed)

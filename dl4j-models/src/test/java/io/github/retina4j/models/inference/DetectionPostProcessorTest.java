@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.List;
 import java.util.Random;
 
-import static io.github.retina4j.models.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -240,7 +240,14 @@ class DetectionPostProcessorTest {
                 io.github.retina4j.data.anchors.AnchorConfig.torchvisionRetinaNet());
         // our torchvision-convention anchors are the ones torchvision used
         assertIdentical("anchors", f.get("anchors"), gen.anchors((int) hw[0], (int) hw[1]));
-        CategoryMapping cats = new CategoryMapping(new int[] {1, 2, 3}, new String[] {"a", "b", "c"});
+        int numClasses = (int) f.get("class_logits").size(1);
+        int[] ids = new int[numClasses];
+        String[] names = new String[numClasses];
+        for (int k = 0; k < numClasses; k++) {
+            ids[k] = k + 1;
+            names[k] = "class" + k;
+        }
+        CategoryMapping cats = new CategoryMapping(ids, names);
         ImageMeta meta = DetectionPostProcessor.identityMeta(9, (int) valid[1], (int) valid[0]);
         List<Detection> dets = new DetectionPostProcessor(config, BoxCoder.torchvisionDefault(), cats)
                 .process(f.get("class_logits"), f.get("box_deltas"), gen, (int) hw[0], (int) hw[1], List.of(meta))

@@ -85,7 +85,7 @@ public final class TinyDetectionModel {
 
     /** One level, stride 32, one square anchor of size 64 per location. */
     public static AnchorConfig anchors() {
-        return new AnchorConfig(new int[] {STRIDE}, 2.0, 1, new double[] {1.0}, AnchorConvention.SPEC_EXACT,
+        return new AnchorConfig(new int[] {STRIDE}, 2.0, 1, new double[] {1.0}, AnchorConvention.UNROUNDED,
                 CellAnchorOrder.RATIO_MAJOR);
     }
 

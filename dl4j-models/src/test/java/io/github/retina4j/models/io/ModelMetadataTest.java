@@ -3,6 +3,7 @@ package io.github.retina4j.models.io;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.retina4j.data.anchors.AnchorConfig;
+import io.github.retina4j.data.anchors.AnchorConvention;
 import io.github.retina4j.data.boxes.BoxCoder;
 import io.github.retina4j.models.inference.TinyDetectionModel;
 import org.junit.jupiter.api.Test;
@@ -44,5 +45,18 @@ class ModelMetadataTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> ModelMetadata.fromJson(json.replace("\"sizeDivisor\" : 32", "\"sizeDivisor\" : -1"), "m"));
         assertTrue(e.getMessage().contains("sizeDivisor must be positive"), e.getMessage());
+    }
+
+    /** Model files may name the unrounded anchor convention SPEC_EXACT; an unknown name is reported with its field. */
+    @Test
+    void anchorConventionIsReadByNameAndAlias() {
+        String json = TinyDetectionModel.metadata().toJson();
+        assertTrue(json.contains("\"UNROUNDED\""), json);
+        ModelMetadata alias = ModelMetadata.fromJson(json.replace("\"UNROUNDED\"", "\"SPEC_EXACT\""), "m");
+        assertEquals(AnchorConvention.UNROUNDED, alias.anchors().convention());
+        assertEquals(TinyDetectionModel.metadata().anchors(), alias.anchors());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelMetadata.fromJson(json.replace("\"UNROUNDED\"", "\"ROUNDED\""), "m.zip!meta"));
+        assertTrue(e.getMessage().startsWith("m.zip!meta") && e.getMessage().contains("'ROUNDED'"), e.getMessage());
     }
 }

@@ -11,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.nio.file.Path;
 import java.util.List;
 
-import static io.github.retina4j.models.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class DetectionTargetIteratorTest {

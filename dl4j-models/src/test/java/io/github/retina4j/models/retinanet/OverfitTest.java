@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * A small RetinaNet and a small Libra RetinaNet each overfit 2 shapes-lt images on CPU: the training loss
- * (focal + smooth L1 / balanced L1, SPEC §3 normalisation) falls by 10× and the detections on those images reach
+ * (focal + smooth L1 / balanced L1, DESIGN §3 normalisation) falls by 10× and the detections on those images reach
  * AP50 ≥ 0.9.
  */
 class OverfitTest {

@@ -22,7 +22,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossL1;
 
 import java.util.Map;
 
-import static io.github.retina4j.models.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 class RetinaNetTest {

@@ -1,4 +1,4 @@
-package io.github.retina4j.data;
+package io.github.retina4j.testsupport;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -6,7 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.opentest4j.AssertionFailedError;
 
-import static io.github.retina4j.data.ExactArrays.assertIdentical;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The exact comparison rejects what ND4J's {@code equals} lets through and names the first difference. */

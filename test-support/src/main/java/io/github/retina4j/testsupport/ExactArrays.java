@@ -1,4 +1,4 @@
-package io.github.retina4j.train;
+package io.github.retina4j.testsupport;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * accepts none: same shape, same data type and every element equal as JUnit compares doubles
  * ({@link Double#doubleToLongBits}: NaN equals NaN, 0.0 differs from −0.0).
  */
-public final class ExactArraysTmp {
-    private ExactArraysTmp() {
+public final class ExactArrays {
+    private ExactArrays() {
     }
 
     /** Fails, naming {@code what} and the first differing element, unless the two arrays are identical. */
