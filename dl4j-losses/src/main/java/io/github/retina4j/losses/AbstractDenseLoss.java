@@ -31,6 +31,13 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  *       {@code .miniBatch(false)}: the updater then applies ∂S/∂θ unchanged (the logged score stays
  *       S/N: multiply by N for display). See {@code package-info} for the full recipe.</li>
  * </ul>
+ *
+ * <h2>No score/gradient cache</h2>
+ * In a training step DL4J asks for the gradient, then for the score, of the same values. A cache keyed on the arrays
+ * would not help: {@code RnnLossLayer} hands each call fresh copies of labels and pre-output
+ * ({@code DenseLossCallPatternTest}), and an in-place change of an array cannot be seen without reading it. An exact
+ * content check (copies of x and y kept by the gradient call, compared by the score call) reads four arrays and writes
+ * two; the fused score pass ({@link FusedFocalKernel}) reads two and costs about as much, so the score is recomputed.
  */
 public abstract class AbstractDenseLoss implements ILossFunction {
 
@@ -61,9 +68,11 @@ public abstract class AbstractDenseLoss implements ILossFunction {
 
     /**
      * Optional single-pass evaluation (score and gradient, state update included) for identity
-     * activation; null = use {@link #compute}. Focal and EFL use {@link FusedFocalKernel}.
+     * activation; null = use {@link #compute}. Focal, EFL and EQL-focal use {@link FusedFocalKernel}.
+     *
+     * @param wantScore false when only the gradient is asked for (the score may then be left 0)
      */
-    FusedFocalKernel.Result fusedPath(INDArray labels, INDArray x, INDArray mask, boolean wantGrad) {
+    FusedFocalKernel.Result fusedPath(INDArray labels, INDArray x, INDArray mask, boolean wantGrad, boolean wantScore) {
         return null;
     }
 
@@ -90,11 +99,11 @@ public abstract class AbstractDenseLoss implements ILossFunction {
     }
 
     private Outputs run(INDArray labels, INDArray preOutput, IActivation fn, INDArray mask, boolean wantGrad,
-                        boolean wantRows) {
+                        boolean wantScore, boolean wantRows) {
         LossMath.checkShapes(name(), labels, preOutput, mask, labelColumns(preOutput.columns()));
         Outputs out = new Outputs();
         if (!wantRows && (fn == null || fn instanceof ActivationIdentity)) {
-            FusedFocalKernel.Result r = fusedPath(labels, preOutput, mask, wantGrad);
+            FusedFocalKernel.Result r = fusedPath(labels, preOutput, mask, wantGrad, wantScore);
             if (r != null) {
                 out.score = r.score;
                 out.grad = r.grad;
@@ -120,24 +129,24 @@ public abstract class AbstractDenseLoss implements ILossFunction {
 
     @Override
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-        double s = run(labels, preOutput, activationFn, mask, false, false).score;
+        double s = run(labels, preOutput, activationFn, mask, false, true, false).score;
         return average ? s / preOutput.rows() : s;
     }
 
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        return run(labels, preOutput, activationFn, mask, false, true).rowScores;
+        return run(labels, preOutput, activationFn, mask, false, true, true).rowScores;
     }
 
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        return run(labels, preOutput, activationFn, mask, true, false).grad;
+        return run(labels, preOutput, activationFn, mask, true, false, false).grad;
     }
 
     @Override
     public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
                                                           INDArray mask, boolean average) {
-        Outputs o = run(labels, preOutput, activationFn, mask, true, false);
+        Outputs o = run(labels, preOutput, activationFn, mask, true, true, false);
         return new Pair<>(average ? o.score / preOutput.rows() : o.score, o.grad);
     }
 

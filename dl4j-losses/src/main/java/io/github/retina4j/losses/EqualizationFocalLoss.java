@@ -55,6 +55,17 @@ public class EqualizationFocalLoss extends EqualizationLoss {
     }
 
     @Override
+    FusedFocalKernel.Result fusedPath(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean wantScore) {
+        if (!FusedFocalKernel.applicable(y, x)) {
+            return null;
+        }
+        int c = Math.toIntExact(x.columns());
+        FusedFocalKernel.Spec spec = new FusedFocalKernel.Spec(alpha, FusedFocalKernel.Spec.uniform(gamma, c), null,
+                tailIndicators(c), isLvisCategorySets(), getNormalization() == Normalization.USED_ANCHORS, false);
+        return FusedFocalKernel.compute(y, x, mask, spec, wantGrad, wantScore);
+    }
+
+    @Override
     public String name() {
         return super.name() + "[alpha=" + alpha + ", gamma=" + gamma + "]";
     }

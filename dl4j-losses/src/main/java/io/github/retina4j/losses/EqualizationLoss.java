@@ -157,6 +157,11 @@ public class EqualizationLoss extends AbstractDenseLoss {
 
     /** T_λ(f_j) as a [1, C] row (1 = tail class). */
     INDArray thresholdRow(long numClasses, INDArray like) {
+        return LossMath.rowVector(tailIndicators(numClasses), like);
+    }
+
+    /** T_λ(f_j) per class (1 = tail class, f_j &lt; λ strictly). */
+    double[] tailIndicators(long numClasses) {
         if (frequencies.length != numClasses) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": " + frequencies.length
                     + " class frequencies but " + numClasses + " prediction columns (numClasses mismatch)");
@@ -165,7 +170,7 @@ public class EqualizationLoss extends AbstractDenseLoss {
         for (int j = 0; j < t.length; j++) {
             t[j] = frequencies[j] < lambda ? 1.0 : 0.0;
         }
-        return LossMath.rowVector(t, like);
+        return t;
     }
 
     /**

@@ -200,7 +200,7 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
     }
 
     @Override
-    FusedFocalKernel.Result fusedPath(INDArray y, INDArray x, INDArray mask, boolean wantGrad) {
+    FusedFocalKernel.Result fusedPath(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean wantScore) {
         if (!FusedFocalKernel.applicable(y, x)) {
             return null;
         }
@@ -211,7 +211,8 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
             wJ[j] = gammaJ[j] / gammaB;
         }
         boolean update = wantGrad && !stateFrozen;
-        FusedFocalKernel.Result r = FusedFocalKernel.compute(y, x, mask, alpha, gammaJ, wJ, wantGrad, update);
+        FusedFocalKernel.Result r = FusedFocalKernel.compute(y, x, mask, FusedFocalKernel.Spec.focal(alpha, gammaJ, wJ, update),
+                wantGrad, wantScore);
         if (update) {
             accumulate(r.posAbsGrad, r.negAbsGrad);
         }

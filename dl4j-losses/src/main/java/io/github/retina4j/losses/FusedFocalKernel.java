@@ -12,28 +12,85 @@ import java.util.stream.IntStream;
 
 /**
  * Single-pass, multi-threaded form of {@link FocalKernel} for the training hot path of
- * {@link SigmoidFocalLoss} and {@link EqualizedFocalLoss} (DESIGN §8: focal/EFL forward + backward on
- * [2, 80, 120 000] should cost a few passes over memory). Hand-written over the arrays' native buffers
- * because ND4J has no fused focal-loss op: op-by-op it needs ~25 passes and as many temporaries.
- * Same formulas as {@link FocalKernel} (s = 1 − 2y, z = s·x, CE = softplus(z), σ(z)^γ_j = exp(γ_j·log σ(z)));
- * each element is evaluated in double precision, with an accurate log1p, and stored in the input's type.
- * Requires binary labels (one-hot / background rows), float or double data; {@link FocalKernel} is the
- * general fallback; {@code FusedFocalKernelTest} checks that the two agree (to 1e-12 in double, 1e-6 in float).
+ * {@link SigmoidFocalLoss}, {@link EqualizedFocalLoss} and {@link EqualizationFocalLoss} (DESIGN §8: focal/EFL
+ * forward + backward on [2, 80, 120 000] should cost a few passes over memory). Hand-written over the arrays'
+ * native buffers because ND4J has no fused focal-loss op: op-by-op it needs ~25 passes and as many temporaries.
+ * Same formulas as {@link FocalKernel} (s = 1 − 2y, z = s·x, CE = softplus(z), σ(z)^γ_j = exp(γ_j·log σ(z))).
+ *
+ * <p>Two implementations of the same per-element formulas: float32 data goes through {@link VectorFocalKernel}
+ * (the JDK's incubating Vector API, see there for the measurements) when {@link FocalVectorSupport} finds it usable;
+ * otherwise (double data, a JVM started without {@code --add-modules jdk.incubator.vector}, fewer classes than
+ * vector lanes) the scalar kernel below evaluates each element in double precision, with an accurate log1p, and
+ * stores it in the input's type. Requires binary labels (one-hot / background rows), float or double data;
+ * {@link FocalKernel} is the general fallback and {@code FusedFocalKernelTest} keeps the three equal.
  */
 final class FusedFocalKernel {
 
     /** Below this e = e^{−|z|}, log1p(e) is taken from its series (relative error &lt; e³/4). */
     private static final double LOG1P_SERIES_BELOW = 1e-4;
-    /** Rows per parallel chunk (a few hundred KB of data per task). */
-    private static final int CHUNK_ROWS = 4096;
+    /**
+     * The rows are cut into at most this many segments, fewer for small inputs (at least {@link #MIN_SEGMENT_ROWS}
+     * rows each). The cut depends on the shape only, never on the thread count, and partial sums are combined in
+     * segment order: results are the same whatever the number of threads or their timing.
+     */
+    static final int MAX_SEGMENTS = 64;
+    static final int MIN_SEGMENT_ROWS = 128;
 
     private FusedFocalKernel() {
     }
 
-    /** Whether the fused path applies: float/double, same type for labels (x is already 2D). */
+    /**
+     * Whether the fused path applies: float/double, same type for labels (x is already 2D), and each buffer
+     * addressable by an int byte offset (java.nio views of native memory are limited to 2 GB).
+     */
     static boolean applicable(INDArray y, INDArray x) {
         DataType dt = x.dataType();
-        return (dt == DataType.FLOAT || dt == DataType.DOUBLE) && y.dataType() == dt;
+        return (dt == DataType.FLOAT || dt == DataType.DOUBLE) && y.dataType() == dt
+                && y.length() * dt.width() <= Integer.MAX_VALUE && x.length() * dt.width() <= Integer.MAX_VALUE;
+    }
+
+    /** What to evaluate: the focal term's parameters and the per-loss options around it. */
+    static final class Spec {
+        /** α of the focal term. */
+        final double alpha;
+        /** γ_j per class (length C). */
+        final double[] gamma;
+        /** Per-class weight (EFL's γ_j/γ_b), or null for 1. */
+        final double[] weight;
+        /**
+         * EQL: T_λ(f_j) ∈ {0, 1} per class, or null for no equalization weight. The weight is
+         * 1 − E(r)·T_λ(f_j)·(1 − y_j)·(1 − exempt_j) with E(r) = 1 for a row with a positive label.
+         */
+        final double[] tail;
+        /** Labels carry [targets | LVIS exempt indicators], 2C columns. */
+        final boolean exemptColumns;
+        /** Z = max(1, rows with a used element) instead of max(1, N_pos). */
+        final boolean usedRowsNormalizer;
+        /** Collect Σ|∂S/∂x| per class over positive / negative elements (EFL statistics). */
+        final boolean collectAbs;
+
+        Spec(double alpha, double[] gamma, double[] weight, double[] tail, boolean exemptColumns,
+             boolean usedRowsNormalizer, boolean collectAbs) {
+            this.alpha = alpha;
+            this.gamma = gamma;
+            this.weight = weight;
+            this.tail = tail;
+            this.exemptColumns = exemptColumns;
+            this.usedRowsNormalizer = usedRowsNormalizer;
+            this.collectAbs = collectAbs;
+        }
+
+        /** Focal / EFL: per-class γ and weight, normalised by positive anchors. */
+        static Spec focal(double alpha, double[] gamma, double[] weight, boolean collectAbs) {
+            return new Spec(alpha, gamma, weight, null, false, false, collectAbs);
+        }
+
+        /** γ_j = γ for all C classes. */
+        static double[] uniform(double gamma, int c) {
+            double[] g = new double[c];
+            java.util.Arrays.fill(g, gamma);
+            return g;
+        }
     }
 
     /** Result: S, ∂S/∂x (if wanted) and the per-class Σ|∂S/∂x| over positive / negative elements. */
@@ -44,70 +101,136 @@ final class FusedFocalKernel {
         double[] negAbsGrad;
     }
 
+    /** The operands as c-order arrays on native buffers, and their geometry. */
+    static final class Operands {
+        final INDArray x;
+        final INDArray y;
+        /** Mask in x's type, or null. */
+        final INDArray m;
+        final int rows;
+        final int c;
+        /** Label columns per row: C, or 2C with LVIS exempt columns. */
+        final int labelStride;
+        /** Mask [R, 1] (per anchor) rather than [R, C]. */
+        final boolean rowMask;
+
+        Operands(INDArray labels, INDArray logits, INDArray mask) {
+            x = contiguous(logits);
+            y = contiguous(labels);
+            rows = Math.toIntExact(x.rows());
+            c = Math.toIntExact(x.columns());
+            labelStride = Math.toIntExact(y.columns());
+            m = mask == null ? null : contiguous(mask.dataType() == x.dataType() ? mask : mask.castTo(x.dataType()));
+            rowMask = m != null && m.columns() == 1 && c != 1;
+        }
+
+        boolean isFloat() {
+            return x.dataType() == DataType.FLOAT;
+        }
+
+        /** Number of segments and rows per segment (see {@link #MAX_SEGMENTS}). */
+        int segments() {
+            return Math.max(1, Math.min(MAX_SEGMENTS, rows / MIN_SEGMENT_ROWS));
+        }
+
+        int segmentStart(int k) {
+            return (int) ((long) rows * k / segments());
+        }
+    }
+
     private static INDArray contiguous(INDArray a) {
-        return a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
+        return a.isView() || a.ordering() != 'c' || a.offset() != 0 ? a.dup('c') : a;
     }
 
     /**
-     * @param gamma     per-class γ_j (length C)
-     * @param weight    per-class weight (length C), or null for 1
-     * @param collectAbs whether to collect Σ|grad| per class and label (EFL statistics)
+     * @param labels [R, C] or [R, 2C] (LVIS exempt columns, {@link Spec#exemptColumns})
+     * @param logits [R, C]
+     * @param mask   [R, 1], [R, C] or null
+     * @param wantScore false: the gradient only (the vector kernel then leaves the score 0)
      */
-    static Result compute(INDArray labels, INDArray logits, INDArray mask, double alpha, double[] gamma, double[] weight,
-                          boolean wantGrad, boolean collectAbs) {
-        final INDArray x = contiguous(logits);
-        final INDArray y = contiguous(labels);
-        final int rows = Math.toIntExact(x.rows());
-        final int c = Math.toIntExact(x.columns());
-        final INDArray m = mask == null ? null : contiguous(mask.dataType() == x.dataType() ? mask : mask.castTo(x.dataType()));
-        final boolean rowMask = m != null && m.columns() == 1 && c != 1;
-        final boolean isFloat = x.dataType() == DataType.FLOAT;
-        final FloatBuffer xf = isFloat ? x.data().asNioFloat() : null;
-        final FloatBuffer yf = isFloat ? y.data().asNioFloat() : null;
-        final FloatBuffer mf = isFloat && m != null ? m.data().asNioFloat() : null;
-        final DoubleBuffer xd = isFloat ? null : x.data().asNioDouble();
-        final DoubleBuffer yd = isFloat ? null : y.data().asNioDouble();
-        final DoubleBuffer md = !isFloat && m != null ? m.data().asNioDouble() : null;
-        final int chunks = (rows + CHUNK_ROWS - 1) / CHUNK_ROWS;
+    static Result compute(INDArray labels, INDArray logits, INDArray mask, Spec spec, boolean wantGrad, boolean wantScore) {
+        Operands o = new Operands(labels, logits, mask);
+        try {
+            return FocalVectorSupport.usable(o) ? FocalVectorSupport.compute(o, spec, wantGrad, wantScore)
+                    : scalar(o, spec, wantGrad);
+        } finally {
+            // The parallel tasks read the arrays through NIO views of their native memory, which do not keep the
+            // INDArrays alive: without these fences a temporary (the contiguous copies, the cast mask) could be
+            // collected and its memory freed while the tasks still read it (seen as a SIGSEGV in this kernel and as
+            // sporadic non-finite gradients during the demo's training).
+            Reference.reachabilityFence(o);
+            Reference.reachabilityFence(o.x);
+            Reference.reachabilityFence(o.y);
+            Reference.reachabilityFence(o.m);
+            Reference.reachabilityFence(logits);
+            Reference.reachabilityFence(labels);
+            Reference.reachabilityFence(mask);
+        }
+    }
 
-        // pass 1: N_pos = rows with Σ_c m·y > 0
-        double nPos = IntStream.range(0, chunks).parallel().mapToDouble(k -> {
-            int r0 = k * CHUNK_ROWS;
-            int r1 = Math.min(rows, r0 + CHUNK_ROWS);
-            int count = 0;
-            for (int r = r0; r < r1; r++) {
-                double rm = m == null ? 1 : rowMask ? get(mf, md, r) : 0;
-                if (rm == 0 && rowMask) {
+    /** The scalar kernel: every element in double precision (reference for the vector kernel, and the fallback). */
+    static Result scalar(Operands o, Spec spec, boolean wantGrad) {
+        final int rows = o.rows;
+        final int c = o.c;
+        final int ls = o.labelStride;
+        final INDArray m = o.m;
+        final boolean rowMask = o.rowMask;
+        final boolean isFloat = o.isFloat();
+        final FloatBuffer xf = isFloat ? o.x.data().asNioFloat() : null;
+        final FloatBuffer yf = isFloat ? o.y.data().asNioFloat() : null;
+        final FloatBuffer mf = isFloat && m != null ? m.data().asNioFloat() : null;
+        final DoubleBuffer xd = isFloat ? null : o.x.data().asNioDouble();
+        final DoubleBuffer yd = isFloat ? null : o.y.data().asNioDouble();
+        final DoubleBuffer md = !isFloat && m != null ? m.data().asNioDouble() : null;
+        final int segments = o.segments();
+        final double[] gamma = spec.gamma;
+        final double[] weight = spec.weight;
+        final double[] tail = spec.tail;
+        final boolean collectAbs = spec.collectAbs;
+
+        // pass 1: the normaliser's count — N_pos = rows with Σ_c m·y > 0, or rows with a used element
+        double count = IntStream.range(0, segments).parallel().mapToDouble(k -> {
+            int n = 0;
+            for (int r = o.segmentStart(k), r1 = o.segmentStart(k + 1); r < r1; r++) {
+                if (rowMask && get(mf, md, r) == 0) {
                     continue;
                 }
-                int base = r * c;
+                if (spec.usedRowsNormalizer && (m == null || rowMask)) {
+                    n++;
+                    continue;
+                }
                 for (int j = 0; j < c; j++) {
-                    double em = m == null || rowMask ? 1 : get(mf, md, base + j);
-                    if (em != 0 && get(yf, yd, base + j) > 0) {
-                        count++;
+                    double em = m == null || rowMask ? 1 : get(mf, md, r * c + j);
+                    if (em != 0 && (spec.usedRowsNormalizer || get(yf, yd, r * ls + j) > 0)) {
+                        n++;
                         break;
                     }
                 }
             }
-            return count;
+            return n;
         }).sum();
-        final double invZ = 1.0 / LossMath.normalizer(nPos);
+        final double invZ = 1.0 / LossMath.normalizer(count);
 
-        final INDArray grad = wantGrad ? Nd4j.createUninitialized(x.dataType(), x.shape(), 'c') : null;
+        final INDArray grad = wantGrad ? Nd4j.createUninitialized(o.x.dataType(), o.x.shape(), 'c') : null;
         final FloatBuffer gf = wantGrad && isFloat ? grad.data().asNioFloat() : null;
         final DoubleBuffer gd = wantGrad && !isFloat ? grad.data().asNioDouble() : null;
-        final double a1 = 2.0 * alpha - 1.0;
-        final double a0 = 1.0 - alpha;
+        final double a1 = 2.0 * spec.alpha - 1.0;
+        final double a0 = 1.0 - spec.alpha;
 
         // pass 2: loss, gradient and statistics, each element once
-        double[][] partial = IntStream.range(0, chunks).parallel().mapToObj(k -> {
+        double[][] partial = IntStream.range(0, segments).parallel().mapToObj(k -> {
             double[] acc = new double[1 + (collectAbs ? 2 * c : 0)];
-            int r0 = k * CHUNK_ROWS;
-            int r1 = Math.min(rows, r0 + CHUNK_ROWS);
             double sum = 0;
-            for (int r = r0; r < r1; r++) {
+            for (int r = o.segmentStart(k), r1 = o.segmentStart(k + 1); r < r1; r++) {
                 double rm = rowMask ? get(mf, md, r) : 1;
                 int base = r * c;
+                int yBase = r * ls;
+                boolean foreground = false;                             // E(r) of EQL: any positive label
+                if (tail != null) {
+                    for (int j = 0; j < c && !foreground; j++) {
+                        foreground = get(yf, yd, yBase + j) > 0;
+                    }
+                }
                 for (int j = 0; j < c; j++) {
                     int i = base + j;
                     double mm = m == null ? 1 : rowMask ? rm : get(mf, md, i);
@@ -117,7 +240,7 @@ final class FusedFocalKernel {
                         }
                         continue;
                     }
-                    double yv = get(yf, yd, i);
+                    double yv = get(yf, yd, yBase + j);
                     double s = 1.0 - 2.0 * yv;
                     double z = s * get(xf, xd, i);
                     double e = Math.exp(-Math.abs(z));
@@ -131,7 +254,12 @@ final class FusedFocalKernel {
                     // else exp(γ·log σ(z)) with log σ(z) = −(relu(−z) + log1p(e^{−|z|}))
                     double qg = g == 2.0 ? q * q : g == 0.0 ? 1.0 : g == 1.0 ? q
                             : Math.exp(-g * (Math.max(-z, 0.0) + lp));
-                    double common = mm * (a0 + yv * a1) * qg * (weight == null ? 1.0 : weight[j]);
+                    double w = weight == null ? 1.0 : weight[j];
+                    if (foreground && tail[j] != 0) {
+                        double ex = spec.exemptColumns ? get(yf, yd, yBase + c + j) : 0.0;
+                        w *= 1.0 - tail[j] * (1.0 - yv) * (1.0 - ex);
+                    }
+                    double common = mm * (a0 + yv * a1) * qg * w;
                     sum += common * ce;
                     if (wantGrad) {
                         double gv = common * s * (g * pt * ce + q) * invZ;
@@ -154,7 +282,7 @@ final class FusedFocalKernel {
             res.negAbsGrad = new double[c];
         }
         double total = 0;
-        for (double[] p : partial) {        // fixed chunk order: deterministic sums
+        for (double[] p : partial) {        // fixed segment order: deterministic sums
             total += p[0];
             if (collectAbs) {
                 for (int j = 0; j < c; j++) {
@@ -164,17 +292,7 @@ final class FusedFocalKernel {
             }
         }
         res.score = total * invZ;
-        // The parallel tasks read the arrays through NIO views of their native memory, which do not keep the
-        // INDArrays alive: without these fences a temporary (the contiguous copies, the cast mask) could be
-        // collected and its memory freed while the tasks still read it (seen as a SIGSEGV in this kernel and as
-        // sporadic non-finite gradients during the demo's training).
-        Reference.reachabilityFence(x);
-        Reference.reachabilityFence(y);
-        Reference.reachabilityFence(m);
         Reference.reachabilityFence(grad);
-        Reference.reachabilityFence(logits);
-        Reference.reachabilityFence(labels);
-        Reference.reachabilityFence(mask);
         return res;
     }
 

@@ -72,13 +72,12 @@ public class SigmoidFocalLoss extends AbstractDenseLoss {
     }
 
     @Override
-    FusedFocalKernel.Result fusedPath(INDArray y, INDArray x, INDArray mask, boolean wantGrad) {
+    FusedFocalKernel.Result fusedPath(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean wantScore) {
         if (!FusedFocalKernel.applicable(y, x)) {
             return null;
         }
-        double[] g = new double[Math.toIntExact(x.columns())];
-        java.util.Arrays.fill(g, gamma);
-        return FusedFocalKernel.compute(y, x, mask, alpha, g, null, wantGrad, false);
+        double[] g = FusedFocalKernel.Spec.uniform(gamma, Math.toIntExact(x.columns()));
+        return FusedFocalKernel.compute(y, x, mask, FusedFocalKernel.Spec.focal(alpha, g, null, false), wantGrad, wantScore);
     }
 
     @Override

@@ -72,6 +72,73 @@ class FusedFocalKernelTest {
         }
     }
 
+    /** EQL-focal: both normalisations, LVIS exempt columns, all mask shapes, double and float, against op-by-op. */
+    @Test
+    void eqlFocalFusedEqualsOpByOp() {
+        int n = 2, c = 21, a = 30;                       // 21 ≥ the vector width: float runs the vector kernel if on
+        double[] f = new double[c];
+        java.util.Random r = new java.util.Random(5);
+        for (int j = 0; j < c; j++) {
+            f[j] = j % 3 == 0 ? 1e-4 * (1 + j) : 0.05 + 0.02 * j;
+        }
+        INDArray x = to2d(Nd4j.randn(DataType.DOUBLE, n, c, a).muli(4)).castTo(DataType.FLOAT).castTo(DataType.DOUBLE);
+        INDArray y = to2d(randomOneHot(n, c, a, 21));
+        INDArray exempt = Nd4j.createFromArray(r.doubles((long) n * a * c).map(u -> u < 0.3 ? 1 : 0).toArray())
+                .reshape(n * a, c);
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
+            for (EqualizationLoss.Normalization norm : EqualizationLoss.Normalization.values()) {
+                for (boolean lvis : new boolean[]{false, true}) {
+                    INDArray labels = lvis ? Nd4j.hstack(y, exempt) : y;
+                    EqualizationFocalLoss l = new EqualizationFocalLoss(0.01, f, norm, lvis, 0.25, 2.0);
+                    for (INDArray mask : masks(n, c, a)) {
+                        String what = l.name() + " " + dt + " mask " + (mask == null ? "none" : java.util.Arrays.toString(mask.shape()));
+                        AbstractDenseLoss.Terms t = l.compute(labels, x, mask, true, false);
+                        INDArray md = mask == null ? null : mask.castTo(dt);
+                        assertClose(t.loss.sumNumber().doubleValue(),
+                                l.computeScore(labels.castTo(dt), x.castTo(dt), new ActivationIdentity(), md, false), tol, what);
+                        assertArrayClose(t.grad, l.computeGradient(labels.castTo(dt), x.castTo(dt), new ActivationIdentity(), md),
+                                tol, what);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Focal and EFL in float with rows wider than a vector (the vector kernel when it is on), against op-by-op. */
+    @Test
+    void floatRowsWiderThanAVectorEqualOpByOp() {
+        int n = 2, a = 40;
+        for (int c : new int[]{16, 37}) {                // a whole number of 16-lane vectors, and an overlapping last one
+            INDArray x = to2d(Nd4j.randn(DataType.DOUBLE, n, c, a).muli(5)).castTo(DataType.FLOAT).castTo(DataType.DOUBLE);
+            INDArray y = to2d(randomOneHot(n, c, a, c));
+            for (INDArray mask : masks(n, c, a)) {
+                INDArray md = mask == null ? null : mask.castTo(DataType.FLOAT);
+                for (SigmoidFocalLoss l : new SigmoidFocalLoss[]{new SigmoidFocalLoss(), new SigmoidFocalLoss(0.25, 1.5)}) {
+                    String what = l.name() + " C=" + c;
+                    AbstractDenseLoss.Terms t = l.compute(y, x, mask, true, false);
+                    assertClose(t.loss.sumNumber().doubleValue(), l.computeScore(y.castTo(DataType.FLOAT),
+                            x.castTo(DataType.FLOAT), new ActivationIdentity(), md, false), 1e-6, what);
+                    assertArrayClose(t.grad, l.computeGradient(y.castTo(DataType.FLOAT), x.castTo(DataType.FLOAT),
+                            new ActivationIdentity(), md), 1e-6, what);
+                }
+                EqualizedFocalLoss fused = new EqualizedFocalLoss(c);
+                EqualizedFocalLoss ops = new EqualizedFocalLoss(c);
+                for (int step = 0; step < 2; step++) {
+                    AbstractDenseLoss.Terms t = ops.compute(y, x, mask, true, true);
+                    ops.afterTrainingGradient(y, t.grad, mask);
+                    INDArray g = fused.computeGradient(y.castTo(DataType.FLOAT), x.castTo(DataType.FLOAT),
+                            new ActivationIdentity(), md);
+                    String what = "EFL C=" + c + " step " + step;
+                    assertArrayClose(t.grad, g, 1e-6, what + " grad");
+                    assertArrayClose(Nd4j.createFromArray(ops.getPosGrad()), Nd4j.createFromArray(fused.getPosGrad()), 1e-6, what + " posGrad");
+                    assertArrayClose(Nd4j.createFromArray(ops.getNegGrad()), Nd4j.createFromArray(fused.getNegGrad()), 1e-6, what + " negGrad");
+                    assertArrayClose(Nd4j.createFromArray(ops.getPosNeg()), Nd4j.createFromArray(fused.getPosNeg()), 1e-6, what + " posNeg");
+                }
+            }
+        }
+    }
+
     @Test
     void appliesOnlyToFloatingTypesWithMatchingLabels() {
         assertTrue(FusedFocalKernel.applicable(Nd4j.zeros(DataType.FLOAT, 2, 2), Nd4j.zeros(DataType.FLOAT, 2, 2)));
