@@ -1,7 +1,7 @@
 package io.github.retina4j.losses;
 
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
@@ -22,12 +22,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * with its own fresh copy of the labels and of the pre-output. A cache keyed on the arrays would never hit. If a DL4J
  * release changes this, this test fails and the question is worth asking again.
  */
+@DoublePrecision
 class DenseLossCallPatternTest {
-
-    @BeforeAll
-    static void setUp() {
-        init();
-    }
 
     /** Records every call, then delegates to the focal loss. */
     static final class Recording extends SigmoidFocalLoss {

@@ -1,6 +1,6 @@
 package io.github.retina4j.losses;
 
-import org.junit.jupiter.api.BeforeAll;
+import io.github.retina4j.testsupport.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -8,7 +8,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Random;
 
-import static io.github.retina4j.losses.TestSupport.init;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,12 +20,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * (property {@code retina4j.test.vectorModule=true}: the vector kernel must be in use on a CPU with 256-bit or wider
  * vectors) and without it (the scalar fallback must be in use, the kernel class never linked).
  */
+@DoublePrecision
 class FocalVectorSupportTest {
-
-    @BeforeAll
-    static void setUp() {
-        init();
-    }
 
     @Test
     void eachTestJvmRunsTheKernelItWasStartedFor() {
@@ -110,7 +105,7 @@ class FocalVectorSupportTest {
                         FusedFocalKernel.Result s = FusedFocalKernel.scalar(o, spec, wantGrad);
                         FusedFocalKernel.Result v = FocalVectorSupport.compute(o, spec, wantGrad, true);
                         worstScore = Math.max(worstScore, Math.abs(v.score - s.score) / Math.abs(s.score));
-                        TestSupport.assertClose(s.score, v.score, 1e-6, what + " score");
+                        io.github.retina4j.testsupport.Close.assertClose(s.score, v.score, 1e-6, what + " score");
                         if (wantGrad) {
                             // compared as Java arrays: a few thousand small ND4J ops here cost seconds on a busy machine
                             double[] sg = s.grad.data().asDouble();
