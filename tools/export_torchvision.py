@@ -127,7 +127,8 @@ def build(arch, state_dict, path):
 
 
 def check_fits(model, state_dict, arch):
-    """Fails with one line naming the missing, unexpected and mis-shaped tensors (the first few of each)."""
+    """Fails with one line naming the missing, unexpected and mis-shaped tensors (the first few of each); used once
+    torch's own loading, which also converts the key names of older torchvision releases, has refused the weights."""
     expected = model.state_dict()
     # FrozenBatchNorm2d drops num_batches_tracked itself when loading; checkpoints of trainable BatchNorm carry it
     given = {k: v for k, v in state_dict.items() if not (k.endswith(".num_batches_tracked") and k not in expected)}
@@ -198,8 +199,11 @@ def main(argv=None):
         state_dict = load_state_dict(args.state_dict)
 
     model = build(args.arch, state_dict, args.state_dict or args.weights)
-    check_fits(model, state_dict, args.arch)
-    model.load_state_dict(state_dict, strict=True)
+    try:
+        model.load_state_dict(state_dict, strict=True)
+    except RuntimeError as e:
+        check_fits(model, state_dict, args.arch)  # fails with a one-line summary of the differences
+        fail("the weights do not fit torchvision's %s: %s" % (args.arch, " ".join(str(e).split())))
     arrays = export(model.eval(), args.out)
     parameters = sum(int(np.prod(a.shape)) for a in arrays.values() if a.dtype == np.float32)
     print("wrote %s: %d tensors, %.1f M values, %s (torch %s, torchvision %s)" % (
