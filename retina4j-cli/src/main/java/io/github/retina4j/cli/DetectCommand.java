@@ -42,14 +42,17 @@ public final class DetectCommand implements Callable<Integer> {
     @Option(names = "--score-threshold", defaultValue = "0.3", description = "Minimum score drawn and written (default: ${DEFAULT-VALUE}).")
     double scoreThreshold;
 
-    @Option(names = "--max-dets", defaultValue = "100", description = "Maximum detections per image (default: ${DEFAULT-VALUE}).")
-    int maxDetections;
+    @Option(names = "--max-dets", description = "Maximum detections per image (default: the model's, e.g. 100 for models "
+            + "trained here, 300 for imported torchvision models).")
+    Integer maxDetections;
 
     @Override
     public Integer call() {
         Inputs.existingFile(model, "--model");
         Inputs.fraction(scoreThreshold, "--score-threshold");
-        Inputs.positive(maxDetections, "--max-dets");
+        if (maxDetections != null) {
+            Inputs.positive(maxDetections, "--max-dets");
+        }
         for (Path p : inputs) {
             if (!java.nio.file.Files.exists(p)) {
                 throw new IllegalArgumentException("IMAGE: not found: " + p);
@@ -63,6 +66,7 @@ public final class DetectCommand implements Callable<Integer> {
         List<DetectionResult> results = new ArrayList<>();
         int failed = 0;
         try (Detector detector = Detector.load(model)) {
+            int limit = maxDetections != null ? maxDetections : detector.metadata().postprocessing().maxDetectionsPerImage();
             Files.createDirectories(out);
             long imageId = 0;
             for (Path file : images) {
@@ -80,7 +84,7 @@ public final class DetectCommand implements Callable<Integer> {
                     continue;
                 }
                 List<Detection> kept = detector.detect(image).detections().stream()
-                        .filter(d -> d.score() >= scoreThreshold).limit(maxDetections).toList();
+                        .filter(d -> d.score() >= scoreThreshold).limit(limit).toList();
                 List<DrawnBox> boxes = new ArrayList<>();
                 for (Detection d : kept) {
                     boxes.add(new DrawnBox(d.x1(), d.y1(), d.x2(), d.y2(), d.classIndex(), d.categoryName(), d.score()));

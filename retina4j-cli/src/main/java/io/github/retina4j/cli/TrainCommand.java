@@ -9,7 +9,11 @@ import io.github.retina4j.train.Recipe;
 import io.github.retina4j.train.Trainer;
 import io.github.retina4j.train.TrainerConfig;
 import io.github.retina4j.train.TrainingData;
+import io.github.retina4j.train.TrainingInit;
 import io.github.retina4j.train.TrainingResult;
+import io.github.retina4j.models.imports.TorchvisionRetinaNetImporter;
+import io.github.retina4j.models.imports.TorchvisionRetinaNetLayout;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import io.github.retina4j.models.io.ModelFile;
 import io.github.retina4j.models.io.ModelMetadata;
 import io.github.retina4j.models.retinanet.RetinaNet;
@@ -50,6 +54,18 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--backbone", defaultValue = "small", description = "small | resnet18 | resnet34 | resnet50 | resnet101 (default: ${DEFAULT-VALUE}).")
     String backbone;
+
+    @Option(names = "--backbone-weights", paramLabel = "FILE.npz",
+            description = "ImageNet weights of the ResNet backbone: a torchvision classification state dict exported by "
+                    + "tools/export_torchvision.py (fc dropped, BatchNorm statistics kept, frozen); FPN and heads start from "
+                    + "the papers' initialisation.")
+    Path backboneWeights;
+
+    @Option(names = "--init", paramLabel = "MODEL",
+            description = "Fine-tune this model file (e.g. from retina4j import): everything is loaded except the "
+                    + "classification layer, which is new for this dataset's classes. A torchvision import brings its own "
+                    + "architecture (ResNet depth, FPN, anchors).")
+    Path init;
 
     @Option(names = "--cls-loss", defaultValue = "focal", description = "focal | efl | eql-focal (default: ${DEFAULT-VALUE}).")
     String clsLoss;
@@ -108,10 +124,52 @@ public final class TrainCommand implements Callable<Integer> {
         if (train.categories().isEmpty()) {
             throw new IllegalArgumentException(annotations + ": the dataset has no categories");
         }
+        if (backboneWeights != null && init != null) {
+            throw new IllegalArgumentException("give --backbone-weights or --init, not both");
+        }
+        TorchvisionRetinaNetLayout initLayout = null;
+        if (backboneWeights != null) {
+            Inputs.existingFile(backboneWeights, "--backbone-weights");
+        }
+        if (init != null) {
+            Inputs.existingFile(init, "--init");
+            initLayout = TrainingInit.torchvisionLayout(init);
+            if (initLayout != null) {
+                String depth = "resnet" + initLayout.depth();
+                if (spec.commandLine().getParseResult().hasMatchedOption("--backbone") && !depth.equals(choice.backbone())) {
+                    throw new IllegalArgumentException("--init " + init + " is a torchvision RetinaNet on " + depth
+                            + ", not --backbone " + choice.backbone());
+                }
+                choice = new DetectorSetup.Choice(model, depth, clsLoss, boxLoss);
+            }
+        }
         Recipe recipe = optimizer.apply(choice.recipe());
         RetinaNetConfig config = DetectorSetup.config(choice, recipe, train, batchSize, iterations, seed);
+        if (initLayout != null) {
+            config = TrainingInit.withLayout(config, initLayout);
+        }
         ModelMetadata metadata = DetectorSetup.metadata(train, config, imageSize, imageSize);
+        if (initLayout != null) {
+            metadata = metadata.withModelConfig(initLayout.withNumClasses(config.numClasses()).toJson());
+        }
+        ComputationGraph graph = RetinaNet.build(config);
         PrintWriter console = spec.commandLine().getOut();
+        try {
+            if (backboneWeights != null) {
+                TorchvisionRetinaNetImporter.Report r = TrainingInit.backbone(graph, config, backboneWeights);
+                java.util.List<String> dropped = r.skipped().stream().filter(k -> !k.endsWith(".num_batches_tracked")).toList();
+                console.printf("backbone: %d tensors from %s; dropped %s and %d BatchNorm counters%n", r.tensorsImported(),
+                        backboneWeights, dropped, r.skipped().size() - dropped.size());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + backboneWeights + ": " + e.getMessage(), e);
+        }
+        if (init != null) {
+            int copied = TrainingInit.fromModel(graph, init);
+            console.printf("init: %d parameter arrays from %s, new classification layer for %d classes%n", copied, init,
+                    config.numClasses());
+        }
+        final ModelMetadata savedMetadata = metadata;
         console.printf("training %s (%s backbone, %s + %s, %s, clip %s) on %s: %d images, %d classes, %d iterations of %d images%n",
                 choice.model(), choice.backbone(), choice.clsLoss(), config.boxLoss(), recipe.optimizer(),
                 recipe.maxGradNorm(), annotations,
@@ -122,8 +180,8 @@ public final class TrainCommand implements Callable<Integer> {
         TrainingResult result;
         try (TrainingData.CloseableIterator data = TrainingData.iterator(train, images, config, recipe.targetEncoder(config, seed), batchSize, imageSize,
                 imageSize, seed, repeatFactorSampling, rfsThreshold)) {
-            Trainer trainer = new Trainer(RetinaNet.build(config), data, tc)
-                    .modelWriter((g, f) -> ModelFile.save(g, metadata, f, true));
+            Trainer trainer = new Trainer(graph, data, tc)
+                    .modelWriter((g, f) -> ModelFile.save(g, savedMetadata, f, true));
             if (!noProgress) {
                 trainer.addProgress(new TrainingProgressBar());
             }

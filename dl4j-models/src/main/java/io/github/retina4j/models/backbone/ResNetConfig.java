@@ -31,11 +31,14 @@ import org.nd4j.linalg.activations.Activation;
  *                        torch momentum 0.1 = DL4J decay 0.9)
  * @param frozenStages   0: everything trainable; 1: stem + layer1 frozen (torchvision's default
  *                        {@code trainable_backbone_layers=3}; mmdetection's {@code frozen_stages=1})
+ * @param width          stem width and 3×3-conv width of layer1, doubled by every later stage: 64 in He et al. 2016
+ *                        (Table 1); other values give the same layout with every width scaled, e.g. a narrow
+ *                        torchvision-layout test network
  */
-public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages) implements BackboneConfig {
-    /** Stem width and per-stage widths of the 3×3 convs (He et al. 2016, Table 1). */
+public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages, int width) implements BackboneConfig {
+    /** Stem width and layer1 width of He et al. 2016, Table 1 (the later stages double it: 128, 256, 512). */
     public static final int STEM_CHANNELS = 64;
-    private static final int[] STAGE_WIDTHS = {64, 128, 256, 512};
+    private static final int STAGES = 4;
     /** Bottleneck output = 4 × width (He et al. 2016, §4.1 "bottleneck"). */
     public static final int BOTTLENECK_EXPANSION = 4;
     /** BN ε and DL4J decay (= 1 − torch momentum 0.1) for the trainable variant. */
@@ -50,6 +53,14 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages)
         if (frozenStages < 0 || frozenStages > 1) {
             throw new IllegalArgumentException("frozenStages must be 0 or 1 (stem + layer1), got " + frozenStages);
         }
+        if (width < 1) {
+            throw new IllegalArgumentException("ResNet width must be positive, got " + width);
+        }
+    }
+
+    /** The standard widths ({@value #STEM_CHANNELS}). */
+    public ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages) {
+        this(depth, frozenBatchNorm, frozenStages, STEM_CHANNELS);
     }
 
     /** Detector defaults of torchvision/mmdetection: frozen BN, stem + layer1 frozen. */
@@ -57,7 +68,8 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages)
         return new ResNetConfig(depth, true, 1);
     }
 
-    private static int[] blocks(int depth) {
+    /** Residual blocks of layer1..layer4 of ResNet-{@code depth} (He et al. 2016, Table 1), null for other depths. */
+    public static int[] blocks(int depth) {
         return switch (depth) {
             case 18, 34 -> depth == 18 ? new int[]{2, 2, 2, 2} : new int[]{3, 4, 6, 3};
             case 50 -> new int[]{3, 4, 6, 3};
@@ -73,29 +85,34 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages)
     @Override
     public int[] outChannels() {
         int e = bottleneck() ? BOTTLENECK_EXPANSION : 1;
-        return new int[]{STAGE_WIDTHS[1] * e, STAGE_WIDTHS[2] * e, STAGE_WIDTHS[3] * e};
+        return new int[]{stageWidth(1) * e, stageWidth(2) * e, stageWidth(3) * e};
+    }
+
+    /** Width of the 3×3 convs of stage {@code s} (0 = layer1). */
+    private int stageWidth(int s) {
+        return width << s;
     }
 
     @Override
     public FeatureMaps addTo(ComputationGraphConfiguration.GraphBuilder g, String input) {
         boolean freezeStem = frozenStages >= 1;
-        add(g, PREFIX + "conv1", conv(3, STEM_CHANNELS, 7, 2, 3), freezeStem, input);
-        add(g, PREFIX + "bn1", norm(STEM_CHANNELS, Activation.RELU), freezeStem, PREFIX + "conv1");
+        add(g, PREFIX + "conv1", conv(3, width, 7, 2, 3), freezeStem, input);
+        add(g, PREFIX + "bn1", norm(width, Activation.RELU), freezeStem, PREFIX + "conv1");
         add(g, PREFIX + "maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
                 .kernelSize(3, 3).stride(2, 2).padding(1, 1).convolutionMode(ConvolutionMode.Truncate).build(), freezeStem,
                 PREFIX + "bn1");
         String x = PREFIX + "maxpool";
-        int in = STEM_CHANNELS;
+        int in = width;
         int[] blocks = blocks(depth);
         String[] outs = new String[3];
-        for (int s = 0; s < 4; s++) {
+        for (int s = 0; s < STAGES; s++) {
             boolean freeze = frozenStages >= s + 1;
             for (int b = 0; b < blocks[s]; b++) {
                 int stride = (s > 0 && b == 0) ? 2 : 1;
                 String name = PREFIX + "layer" + (s + 1) + "." + b + ".";
-                x = bottleneck() ? bottleneckBlock(g, name, x, in, STAGE_WIDTHS[s], stride, freeze)
-                        : basicBlock(g, name, x, in, STAGE_WIDTHS[s], stride, freeze);
-                in = STAGE_WIDTHS[s] * (bottleneck() ? BOTTLENECK_EXPANSION : 1);
+                x = bottleneck() ? bottleneckBlock(g, name, x, in, stageWidth(s), stride, freeze)
+                        : basicBlock(g, name, x, in, stageWidth(s), stride, freeze);
+                in = stageWidth(s) * (bottleneck() ? BOTTLENECK_EXPANSION : 1);
             }
             if (s >= 1) {
                 outs[s - 1] = x;

@@ -47,8 +47,9 @@ import java.util.regex.Pattern;
  *       weight/bias, weights OIHW → YXIO</td></tr>
  * </table>
  * {@code num_batches_tracked} buffers carry no weights and are counted as skipped. Every other key must
- * map to a parameter of the graph, every parameter of the graph must be set, and shapes must agree;
- * otherwise an {@link IllegalArgumentException} lists the offending names.
+ * map to a parameter of the graph, every parameter of the graph must be set, shapes must agree and values be
+ * finite; otherwise a one-line {@link IllegalArgumentException} lists every offending name and nothing is written.
+ * {@link #importBackbone} does the same for an ImageNet classification ResNet and the graph's backbone.
  */
 public final class TorchvisionRetinaNetImporter {
 
@@ -76,24 +77,74 @@ public final class TorchvisionRetinaNetImporter {
     }
 
     /**
-     * Copies the state dict into {@code graph}'s parameters (in place).
+     * Copies the state dict into {@code graph}'s parameters (in place). Every parameter of the graph must be set.
      *
-     * @throws IllegalArgumentException listing unexpected keys, graph parameters left unset, or shape mismatches
+     * @throws IllegalArgumentException (one line) listing unexpected keys, graph parameters left unset, shape
+     *                                  mismatches and tensors holding NaN or Inf; the graph is then unchanged
      */
     public static Report importInto(ComputationGraph graph, Map<String, INDArray> stateDict) {
+        return copy(graph, stateDict, "", k -> true, "torchvision state dict");
+    }
+
+    /**
+     * Copies a torchvision ImageNet classification ResNet ({@code torchvision.models.resnet50().state_dict()}:
+     * {@code conv1.weight}, {@code bn1.*}, {@code layer<s>.<b>.*}, {@code fc.*}) into the backbone
+     * ({@code backbone.body.*}) of a RetinaNet graph whose backbone is a {@link io.github.retina4j.models.backbone.ResNetConfig}
+     * of the same depth. The classifier {@code fc.*} is dropped (reported as skipped) and the BatchNorm statistics are
+     * those of the checkpoint; every backbone parameter must be set, the FPN and heads keep their initialisation.
+     *
+     * @throws IllegalArgumentException (one line) naming every unexpected, missing, mis-shaped or non-finite tensor;
+     *                                  the graph is then unchanged
+     */
+    public static Report importBackbone(ComputationGraph graph, Map<String, INDArray> classifierStateDict) {
+        Map<String, INDArray> body = new LinkedHashMap<>();
+        List<String> classifier = new ArrayList<>();
+        for (Map.Entry<String, INDArray> e : classifierStateDict.entrySet()) {
+            if (e.getKey().startsWith(CLASSIFIER_PREFIX)) {
+                classifier.add(e.getKey() + " (ImageNet classifier, not part of the detector)");
+            } else {
+                body.put(e.getKey(), e.getValue());
+            }
+        }
+        Report r = copy(graph, body, BACKBONE_PREFIX, p -> p.startsWith(BACKBONE_PREFIX), "ImageNet ResNet state dict");
+        List<String> skipped = new ArrayList<>(classifier);
+        skipped.addAll(r.skipped());
+        return new Report(r.tensorsImported(), r.parametersSet(), List.copyOf(skipped));
+    }
+
+    /** torchvision detection models' prefix of the ResNet body. */
+    public static final String BACKBONE_PREFIX = "backbone.body.";
+    /** The ImageNet classifier of torchvision's ResNets ({@code fc.weight}, {@code fc.bias}). */
+    private static final String CLASSIFIER_PREFIX = "fc.";
+
+    /**
+     * Maps {@code prefix + key} of every state-dict entry onto the graph; graph parameters accepted by
+     * {@code required} must all be set. Messages name the keys as given.
+     */
+    private static Report copy(ComputationGraph graph, Map<String, INDArray> given, String prefix,
+                               java.util.function.Predicate<String> required, String what) {
+        Map<String, INDArray> stateDict = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : given.entrySet()) {
+            stateDict.put(prefix + e.getKey(), e.getValue());
+        }
         Map<String, INDArray> params = graph.paramTable(false);
         Map<String, INDArray> assignments = new LinkedHashMap<>();
         Map<String, Map<String, INDArray>> batchNorms = new LinkedHashMap<>();
         List<String> unexpected = new ArrayList<>();
         List<String> mismatched = new ArrayList<>();
+        List<String> nonFinite = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         int used = 0;
         for (Map.Entry<String, INDArray> e : stateDict.entrySet()) {
             String key = e.getKey();
             INDArray value = e.getValue();
             if (key.endsWith(SKIPPED_SUFFIX)) {
-                skipped.add(key);
+                skipped.add(key.substring(prefix.length()));
                 continue;
+            }
+            long bad = nonFiniteCount(value);
+            if (bad > 0) {
+                nonFinite.add(key.substring(prefix.length()) + " (" + bad + " of " + value.length() + " values)");
             }
             Matcher m;
             if ((m = HEAD_CONV_V2.matcher(key)).matches()) {
@@ -130,21 +181,27 @@ public final class TorchvisionRetinaNetImporter {
         for (Map.Entry<String, Map<String, INDArray>> bn : batchNorms.entrySet()) {
             batchNorm(graph, bn.getKey(), bn.getValue(), params, assignments, mismatched);
         }
-        TreeSet<String> unset = new TreeSet<>(params.keySet());
-        unset.removeAll(assignments.keySet());
-        if (!unexpected.isEmpty() || !mismatched.isEmpty() || !unset.isEmpty()) {
-            StringBuilder sb = new StringBuilder("torchvision state dict does not fit the graph:");
+        TreeSet<String> unset = new TreeSet<>();
+        for (String p : params.keySet()) {
+            if (required.test(p) && !assignments.containsKey(p)) {
+                unset.add(p);
+            }
+        }
+        if (!unexpected.isEmpty() || !mismatched.isEmpty() || !unset.isEmpty() || !nonFinite.isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            if (!nonFinite.isEmpty()) {
+                parts.add("tensors with NaN or Inf values (" + nonFinite.size() + "): " + nonFinite);
+            }
             if (!mismatched.isEmpty()) {
-                sb.append("\n  shape mismatches (").append(mismatched.size()).append("): ").append(head(mismatched));
+                parts.add("shape mismatches (" + mismatched.size() + "): " + strip(mismatched, prefix));
             }
             if (!unexpected.isEmpty()) {
-                sb.append("\n  unexpected tensors (").append(unexpected.size()).append("): ").append(head(unexpected));
+                parts.add("unexpected tensors (" + unexpected.size() + "): " + strip(unexpected, prefix));
             }
             if (!unset.isEmpty()) {
-                sb.append("\n  graph parameters missing from the state dict (").append(unset.size()).append("): ")
-                        .append(head(new ArrayList<>(unset)));
+                parts.add("graph parameters missing from the state dict (" + unset.size() + "): " + unset);
             }
-            throw new IllegalArgumentException(sb.toString());
+            throw new IllegalArgumentException(what + " does not fit the graph: " + String.join("; ", parts));
         }
         for (Map.Entry<String, INDArray> a : assignments.entrySet()) {
             INDArray target = params.get(a.getKey());
@@ -153,9 +210,26 @@ public final class TorchvisionRetinaNetImporter {
         return new Report(used, assignments.size(), List.copyOf(skipped));
     }
 
-    private static String head(List<String> items) {
-        int max = 12;
-        return items.size() <= max ? items.toString() : items.subList(0, max) + " … and " + (items.size() - max) + " more";
+    /** Number of NaN and ±Inf values of a floating-point tensor (0 for integer tensors). */
+    static long nonFiniteCount(INDArray value) {
+        if (!value.dataType().isFPType() || value.isEmpty()) {
+            return 0;
+        }
+        INDArray d = value.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        return d.isNaN().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue()
+                + d.isInfinite().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
+    }
+
+    /** The messages with the key prefix added for matching removed again (the user's names). */
+    private static List<String> strip(List<String> messages, String prefix) {
+        if (prefix.isEmpty()) {
+            return messages;
+        }
+        List<String> out = new ArrayList<>(messages.size());
+        for (String m : messages) {
+            out.add(m.startsWith(prefix) ? m.substring(prefix.length()) : m);
+        }
+        return out;
     }
 
     /** DL4J conv layer: torch OIHW weight = DL4J {@code W} [nOut, nIn, kH, kW]; bias [C] = {@code b} [1, C]. */
@@ -190,6 +264,11 @@ public final class TorchvisionRetinaNetImporter {
         for (String k : new String[] {"weight", "bias", "running_mean", "running_var"}) {
             if (!t.containsKey(k)) {
                 mismatched.add(module + "." + k + " is missing (a BatchNorm needs weight, bias, running_mean, running_var)");
+                for (String p : new String[] {"_W", "_b", "_gamma", "_beta", "_mean", "_var"}) {
+                    if (params.containsKey(module + p)) {
+                        out.putIfAbsent(module + p, null);  // reported here, not again as missing
+                    }
+                }
                 return;
             }
         }

@@ -30,7 +30,9 @@ import java.util.List;
  * map detections back — with the training pipeline's own steps (dl4j-data's {@code DetectionSampleLoader}):
  * DataVec/OpenCV decoding ({@link NativeImageLoader}), BGR → RGB, keep-ratio geometry from
  * {@link KeepRatioResize}, OpenCV bilinear resize ({@link ResizeImageTransform}), {@link ImageNormalizer},
- * then zero padding on the right/bottom to the size divisor. A {@link BufferedImage} enters the same
+ * then zero padding on the right/bottom to the size divisor; or, for {@link PreprocessConfig.Resize#TORCHVISION},
+ * torchvision's order and arithmetic ({@link TorchvisionResize}: normalisation, then a float bilinear resize to the
+ * floored size). A {@link BufferedImage} enters the same
  * OpenCV path (its pixels are copied unchanged into a BGR frame), so a file and its decoded image give the
  * same tensor. Thread-safe (one loader per thread, as the data loader does).
  */
@@ -120,8 +122,11 @@ public final class ImagePreprocessor {
         };
         int width = w.getWidth(), height = w.getHeight();
         w = new ColorConversionTransform(code).transform(w, null);
-        KeepRatioResize.Geometry g = KeepRatioResize.geometry(width, height, scale);
-        if (g.width() != width || g.height() != height) {
+        boolean torchvision = config.resize() == PreprocessConfig.Resize.TORCHVISION;
+        KeepRatioResize.Geometry g = torchvision ? TorchvisionResize.geometry(width, height, config.minSize(), config.maxSize())
+                : KeepRatioResize.geometry(width, height, scale);
+        boolean resize = g.width() != width || g.height() != height;
+        if (resize && !torchvision) {
             w = new ResizeImageTransform(g.width(), g.height()).transform(w, null);
         }
         INDArray image;
@@ -130,8 +135,15 @@ public final class ImagePreprocessor {
         } catch (Exception e) {
             throw new IllegalArgumentException("image " + (fileName == null ? imageId : fileName) + " cannot be converted: " + e, e);
         }
-        image = image.reshape(3, g.height(), g.width()).castTo(DataType.FLOAT);
+        int h = torchvision ? height : g.height();
+        int wd = torchvision ? width : g.width();
+        image = image.reshape(3, h, wd).castTo(DataType.FLOAT);
         normalizer.normalize(image);
+        if (resize && torchvision) {
+            // torchvision normalises first and resamples the float image (GeneralizedRCNNTransform.forward)
+            float[] resized = TorchvisionResize.bilinear(image.dup('c').data().asFloat(), 3, height, width, g.height(), g.width());
+            image = Nd4j.create(resized, new long[] {3, g.height(), g.width()}, 'c');
+        }
         out.add(image);
         metas.add(new ImageMeta(imageId, fileName, width, height, g.width(), g.height(), g.scaleX(), g.scaleY(), false));
     }

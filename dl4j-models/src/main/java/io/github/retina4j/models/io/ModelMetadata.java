@@ -85,7 +85,7 @@ public record ModelMetadata(CategoryMapping categories, PreprocessConfig preproc
         }
         ObjectNode pre = root.putObject("preprocessing");
         pre.put("minSize", preprocessing.minSize()).put("maxSize", preprocessing.maxSize())
-                .put("sizeDivisor", preprocessing.sizeDivisor());
+                .put("sizeDivisor", preprocessing.sizeDivisor()).put("resize", preprocessing.resize().name());
         doubles(pre.putArray("mean"), preprocessing.mean());
         doubles(pre.putArray("std"), preprocessing.std());
         ObjectNode anc = root.putObject("anchors");
@@ -147,9 +147,12 @@ public record ModelMetadata(CategoryMapping categories, PreprocessConfig preproc
                 names[i] = field(cats.get(i), "name", source + " categories[" + i + "]").asText();
             }
             JsonNode pre = field(root, "preprocessing", source);
+            // optional field: absent means the training pipeline's own (mmdetection) resize
+            JsonNode resize = pre.get("resize");
             PreprocessConfig preprocessing = new PreprocessConfig(field(pre, "minSize", source).asInt(),
                     field(pre, "maxSize", source).asInt(), field(pre, "sizeDivisor", source).asInt(),
-                    doubles(field(pre, "mean", source)), doubles(field(pre, "std", source)));
+                    doubles(field(pre, "mean", source)), doubles(field(pre, "std", source)),
+                    resize == null ? PreprocessConfig.Resize.MMDETECTION : PreprocessConfig.Resize.valueOf(resize.asText()));
             JsonNode anc = field(root, "anchors", source);
             JsonNode st = field(anc, "strides", source);
             int[] strides = new int[st.size()];

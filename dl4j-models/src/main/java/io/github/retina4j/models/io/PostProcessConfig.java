@@ -52,6 +52,17 @@ public record PostProcessConfig(double scoreThreshold, int topKPerLevel, double 
         return new PostProcessConfig(COCO_SCORE_THRESHOLD, TOP_K_PER_LEVEL, NMS_IOU_THRESHOLD, COCO_MAX_DETECTIONS, 0);
     }
 
+    /** torchvision {@code RetinaNet(detections_per_img=300)} default. */
+    public static final int TORCHVISION_MAX_DETECTIONS = 300;
+
+    /**
+     * torchvision {@code RetinaNet}'s defaults (torchvision/models/detection/retinanet.py, {@code RetinaNet.__init__}:
+     * {@code score_thresh=0.05, nms_thresh=0.5, detections_per_img=300, topk_candidates=1000}; no minimum box size).
+     */
+    public static PostProcessConfig torchvision() {
+        return new PostProcessConfig(COCO_SCORE_THRESHOLD, TOP_K_PER_LEVEL, NMS_IOU_THRESHOLD, TORCHVISION_MAX_DETECTIONS, 0);
+    }
+
     /** LVIS preset: score &gt; 0.0001, top 1000 per level, NMS 0.5, 300 per image. */
     public static PostProcessConfig lvis() {
         return new PostProcessConfig(LVIS_SCORE_THRESHOLD, TOP_K_PER_LEVEL, NMS_IOU_THRESHOLD, LVIS_MAX_DETECTIONS, 0);

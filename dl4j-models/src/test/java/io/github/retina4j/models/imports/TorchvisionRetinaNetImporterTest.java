@@ -20,6 +20,7 @@ import java.util.Map;
 import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,6 +51,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TorchvisionRetinaNetImporterTest {
 
     private static final String FIXTURE = "torchvision_retinanet_r18_fpn64_3cls.npz";
+    /**
+     * Largest |Δ| allowed between our and torchvision's head outputs: float32 rounding, summed in another order
+     * (measured 8.6e-6 on logits of std 1.3).
+     */
+    private static final double HEAD_OUTPUT_TOLERANCE = 3e-5;
     private static Map<String, INDArray> fixture;
     /** One torchvision-compatible graph shared by the tests: every import overwrites all its parameters. */
     private static ComputationGraph tvGraph;
@@ -88,11 +94,10 @@ class TorchvisionRetinaNetImporterTest {
         INDArray expBox = fixture.get("__bbox_regression__");
         assertArrayEquals(expCls.shape(), cls.shape());
         assertArrayEquals(expBox.shape(), box.shape());
-        double clsErr = cls.sub(expCls).amaxNumber().doubleValue();
-        double boxErr = box.sub(expBox).amaxNumber().doubleValue();
-        System.out.printf("torchvision parity: max |Δ class logit| = %.3g, max |Δ box delta| = %.3g%n", clsErr, boxErr);
-        assertTrue(clsErr < 1e-4, "max |Δ class logit| = " + clsErr);
-        assertTrue(boxErr < 1e-4, "max |Δ box delta| = " + boxErr);
+        double clsErr = TorchvisionImportTest.maxAbsDiff(cls, expCls);
+        double boxErr = TorchvisionImportTest.maxAbsDiff(box, expBox);
+        assertTrue(clsErr <= HEAD_OUTPUT_TOLERANCE, "max |Δ class logit| = " + clsErr);
+        assertTrue(boxErr <= HEAD_OUTPUT_TOLERANCE, "max |Δ box delta| = " + boxErr);
         // the outputs are far from constant, so the tolerance is meaningful
         assertTrue(expCls.stdNumber().doubleValue() > 0.1 && expBox.stdNumber().doubleValue() > 0.1);
     }
@@ -117,6 +122,7 @@ class TorchvisionRetinaNetImporterTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TorchvisionRetinaNetImporter.importInto(g, sd));
         String msg = e.getMessage();
+        assertFalse(msg.contains("\n"), "one line: " + msg);
         assertTrue(msg.contains("graph parameters missing from the state dict (1): [backbone.body.layer3.1.conv2_W]"), msg);
         assertTrue(msg.contains("backbone.body.layer9.0.conv1.weight (no layer 'backbone.body.layer9.0.conv1' in the graph)"), msg);
         assertTrue(msg.contains("roi_heads.box_predictor.weight"), msg);
