@@ -42,6 +42,8 @@ final class FusedFocalKernel {
         INDArray grad;
         double[] posAbsGrad;
         double[] negAbsGrad;
+        /** Positive anchors N_pos of the batch (Z = max(1, N_pos)). */
+        double positives;
     }
 
     private static INDArray contiguous(INDArray a) {
@@ -149,6 +151,7 @@ final class FusedFocalKernel {
 
         Result res = new Result();
         res.grad = grad;
+        res.positives = nPos;
         if (collectAbs) {
             res.posAbsGrad = new double[c];
             res.negAbsGrad = new double[c];
