@@ -1,5 +1,8 @@
 package io.github.retina4j.models.dl4j;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.learning.regularization.Regularization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -25,6 +28,35 @@ public abstract class DualBackendVertex extends GradientCorrectedSameDiffVertex 
         }
         setName(name);
         return instantiateNative(graph, name, idx, paramsView, initializeParams, networkDatatype);
+    }
+
+    /**
+     * Gives {@code copy} what DL4J's global configuration set on this vertex (updaters, regularisation, gradient
+     * normalisation, data type, name) and the backend. A {@code clone()} that builds a new instance must pass it
+     * through here: without the updaters {@code ComputationGraph.clone()} fails ("Updater for parameter ... was null").
+     */
+    protected <T extends DualBackendVertex> T copySettingsTo(T copy) {
+        copy.setBackend(backend);
+        copy.updater = updater == null ? null : updater.clone();
+        copy.biasUpdater = biasUpdater == null ? null : biasUpdater.clone();
+        copy.regularization = copyOf(regularization);
+        copy.regularizationBias = copyOf(regularizationBias);
+        copy.gradientNormalization = gradientNormalization;
+        copy.gradientNormalizationThreshold = gradientNormalizationThreshold;
+        copy.dataType = dataType;
+        copy.setName(getName());
+        return copy;
+    }
+
+    private static List<Regularization> copyOf(List<Regularization> list) {
+        if (list == null) {
+            return null;
+        }
+        List<Regularization> out = new ArrayList<>(list.size());
+        for (Regularization r : list) {
+            out.add(r.clone());
+        }
+        return out;
     }
 
     public VertexBackend getBackend() {

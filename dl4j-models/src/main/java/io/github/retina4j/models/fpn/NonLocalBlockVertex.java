@@ -127,9 +127,7 @@ public class NonLocalBlockVertex extends DualBackendVertex {
 
     @Override
     public NonLocalBlockVertex clone() {
-        NonLocalBlockVertex v = new NonLocalBlockVertex(channels, interChannels, useScale);
-        v.setBackend(getBackend());
-        return v;
+        return copySettingsTo(new NonLocalBlockVertex(channels, interChannels, useScale));
     }
 
     public int getChannels() { return channels; }

@@ -205,10 +205,8 @@ public class SharedHeadVertex extends DualBackendVertex {
 
     @Override
     public SharedHeadVertex clone() {
-        SharedHeadVertex v = new SharedHeadVertex(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor,
-                outputName, weightStd, outputBias);
-        v.setBackend(getBackend());
-        return v;
+        return copySettingsTo(new SharedHeadVertex(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor,
+                outputName, weightStd, outputBias));
     }
 
     public int getNumInputs() { return numInputs; }
