@@ -275,6 +275,64 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
     }
 
     /**
+     * One replica's round, for engines that ship it elsewhere (Spark executors to the driver): per class, the sums of
+     * Z·Σ|∂S/∂x| over positive and negative elements of the round's steps, their N_pos sum, and the number of steps.
+     */
+    public record Round(double[] pos, double[] neg, double positives, int steps) implements java.io.Serializable {
+        public Round {
+            pos = pos.clone();
+            neg = neg.clone();
+        }
+    }
+
+    /** This replica's round so far (null if it made no training step), and a new round. */
+    public synchronized Round takeRound() {
+        if (roundSteps == 0) {
+            return null;
+        }
+        Round r = new Round(roundPos, roundNeg, roundPositives, roundSteps);
+        roundSteps = 0;
+        return r;
+    }
+
+    /**
+     * Adds the rounds of replicas that started from this loss's present state (e.g. the statistics broadcast to
+     * executors), as {@link #combineRounds} does, and starts a new round here.
+     */
+    public synchronized void mergeRounds(java.util.Collection<Round> rounds) {
+        if (rounds.isEmpty()) {
+            return;
+        }
+        ensureState(rounds.iterator().next().pos().length);
+        double[] pos = new double[numClasses];
+        double[] neg = new double[numClasses];
+        double positives = 0;
+        int steps = 0;
+        for (Round r : rounds) {
+            if (r.pos().length != numClasses || r.neg().length != numClasses) {
+                throw new IllegalArgumentException("EqualizedFocalLoss round has " + r.pos().length
+                        + " classes, this loss " + numClasses);
+            }
+            for (int j = 0; j < numClasses; j++) {
+                pos[j] += r.pos()[j];
+                neg[j] += r.neg()[j];
+            }
+            positives += r.positives();
+            steps = Math.max(steps, r.steps());
+        }
+        double z = LossMath.normalizer(positives / steps);
+        double[] p = posGrad.clone();
+        double[] n = negGrad.clone();
+        double[] pn = new double[numClasses];
+        for (int j = 0; j < numClasses; j++) {
+            p[j] += pos[j] / z;
+            n[j] += neg[j] / z;
+            pn[j] = Math.min(1.0, Math.max(0.0, p[j] / (n[j] + EPS)));
+        }
+        setState(p, n, pn);
+    }
+
+    /**
      * Merges the rounds of data-parallel replicas of one loss (e.g. the copies of a graph's EFL held by the workers)
      * and gives every replica the merged state, then starts a new round on each. Every replica must have started the
      * round from the same state (the workers' copies of the same graph after the previous synchronisation) and have the

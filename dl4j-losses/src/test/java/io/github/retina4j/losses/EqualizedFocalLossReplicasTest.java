@@ -100,6 +100,28 @@ class EqualizedFocalLossReplicasTest {
     }
 
     @Test
+    void roundsShippedAsRecordsMergeLikeReplicas() {
+        // Spark: executors send their rounds to the driver, whose loss (the broadcast state) merges them
+        Batch batch = Batch.random(9, DataType.DOUBLE);
+        EqualizedFocalLoss single = new EqualizedFocalLoss(C);
+        batch.whole().trainStep(single);
+        EqualizedFocalLoss driver = new EqualizedFocalLoss(C);
+        EqualizedFocalLoss a = (EqualizedFocalLoss) jsonCopy(driver);
+        EqualizedFocalLoss b = (EqualizedFocalLoss) jsonCopy(driver);
+        Part.of(batch, 0, 2).trainStep(a);
+        Part.of(batch, 2, 4).trainStep(b);
+        driver.mergeRounds(List.of(a.takeRound(), b.takeRound()));
+        assertEquals(null, a.takeRound(), "a round is taken once");
+        assertArrayClose(Nd4j.createFromArray(single.getPosGrad()), Nd4j.createFromArray(driver.getPosGrad()), 1e-12, "posGrad");
+        assertArrayClose(Nd4j.createFromArray(single.getNegGrad()), Nd4j.createFromArray(driver.getNegGrad()), 1e-12, "negGrad");
+        assertArrayClose(Nd4j.createFromArray(single.getPosNeg()), Nd4j.createFromArray(driver.getPosNeg()), 1e-12, "posNeg");
+    }
+
+    private static org.nd4j.linalg.lossfunctions.ILossFunction jsonCopy(EqualizedFocalLoss loss) {
+        return TestSupport.jsonRoundTrip(loss, C);
+    }
+
+    @Test
     void summingTheReplicasNormalisedStatisticsAsEodDoesIsNotTheWholeBatch() {
         // EOD all-reduces Σ|G| of each GPU's own normalised loss; with unequal N_pos that weights the replicas
         // differently from one loss on the whole batch, which is why combineRounds renormalises.
