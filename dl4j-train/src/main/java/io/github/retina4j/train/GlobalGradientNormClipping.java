@@ -20,9 +20,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code optimizer.step()}.
  *
  * <p>Thread-safe: in data-parallel training every worker calls it on its own replica, and each clips its own gradient;
- * {@link #takeRoundNorm()} reports the round's largest norm.
+ * {@link #takeRoundNorm()} reports the round's largest norm. Serializable, so that Spark can send it to executors.
  */
-public final class GlobalGradientNormClipping extends BaseTrainingListener {
+public final class GlobalGradientNormClipping extends BaseTrainingListener implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** mmdet RetinaNet {@code grad_clip=dict(max_norm=35, norm_type=2)}. */
     public static final double MMDET_MAX_NORM = 35.0;
