@@ -38,6 +38,15 @@ import org.slf4j.LoggerFactory;
  * <p>Resume replays the data order: the iterator is reset once per completed epoch and advanced by
  * the batches already consumed in the current one, so a deterministic (seeded) iterator yields the
  * same batches as an uninterrupted run.
+ *
+ * <h2>Data-parallel training</h2>
+ * With {@link TrainerConfig#workers()} &gt; 1 the trainer runs DL4J's {@code ParallelWrapper} in parameter-averaging
+ * mode: each iteration takes one minibatch per worker, each worker steps its own copy of the graph, and parameters and
+ * updater states are averaged after every iteration. For SGD with momentum and L2 weight decay that is synchronous SGD
+ * on the mean gradient of all the iteration's images (the effective batch is workers × minibatch; build the updater for
+ * it). Shared-gradients mode is not used: it exchanges threshold-quantised sparse updates, a different, lossy optimiser.
+ * Stateful losses ({@code EqualizedFocalLoss}) are merged across the workers' copies after every iteration. The log,
+ * checkpoints and resume are those of the single-worker loop; the log's loss is the workers' mean.
  */
 public final class Trainer {
 
