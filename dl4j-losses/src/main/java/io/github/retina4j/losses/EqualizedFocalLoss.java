@@ -27,6 +27,15 @@ import java.util.Objects;
  * first and scores afterwards, so the score DL4J logs for a training step is computed with the state
  * already updated by that step (the gradient, as in the reference, uses the state before it).
  *
+ * <h2>Data-parallel training</h2>
+ * Each replica of a data-parallel run (DL4J's {@code ParallelWrapper} workers, Spark executors) holds its own copy of
+ * this loss and updates it from its own minibatches only. EOD all-reduces the per-class sums across GPUs every step
+ * ({@code efl.py}, {@code collect_grad}). Here every replica also records its round's contribution before
+ * normalisation (Z·Σ|G|, and N_pos), and {@link #combineRounds} merges the replicas at each synchronisation point: the
+ * result is the state that one loss would reach on the union of the replicas' minibatches, whose gradient is
+ * normalised by the union's Z = max(1, Σ N_pos) (a plain sum of the replicas' Σ|G|, as EOD's, weights each replica by
+ * 1/its own N_pos instead). The round records are not persisted.
+ *
  * <h2>Persistence</h2>
  * The state is stored in JSON fields of this object, so it is written with the graph configuration
  * JSON and therefore by {@code ModelSerializer}, and resumes with a restored model.
@@ -67,6 +76,15 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
     private double[] posNeg;
     @JsonProperty("stateFrozen")
     private boolean stateFrozen;
+
+    /* The current synchronisation round (see "Data-parallel training"): the state the round started from, and the
+       sums of Z·(per-class Σ|∂S/∂x|) and of N_pos over the round's training steps. Not serialised. */
+    private transient double[] roundBasePosGrad;
+    private transient double[] roundBaseNegGrad;
+    private transient double[] roundPos;
+    private transient double[] roundNeg;
+    private transient double roundPositives;
+    private transient int roundSteps;
 
     /**
      * Paper defaults (α 0.25, γ_b 2, s 8) with the number of classes taken from the first labels
@@ -112,6 +130,7 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
         negGrad = new double[numClasses];
         posNeg = new double[numClasses];
         Arrays.fill(posNeg, 1.0);
+        roundSteps = 0;
     }
 
     /**
@@ -125,6 +144,7 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
         this.posGrad = posGrad.clone();
         this.negGrad = negGrad.clone();
         this.posNeg = posNeg.clone();
+        roundSteps = 0;
     }
 
     private void checkStateVector(String name, double[] v, boolean unit) {
@@ -214,17 +234,184 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
         FusedFocalKernel.Result r = FusedFocalKernel.compute(y, x, mask, FusedFocalKernel.Spec.focal(alpha, gammaJ, wJ, update),
                 wantGrad, wantScore);
         if (update) {
-            accumulate(r.posAbsGrad, r.negAbsGrad);
+            accumulate(r.posAbsGrad, r.negAbsGrad, r.positives);
         }
         return r;
     }
 
-    /** State update, reference step 3: posGrad += Σ|G| (y = 1), negGrad += Σ|G| (y = 0), then posNeg. */
-    private synchronized void accumulate(double[] pos, double[] neg) {
+    /**
+     * State update, reference step 3: posGrad += Σ|G| (y = 1), negGrad += Σ|G| (y = 0), then posNeg; and the round
+     * record for {@link #combineRounds}.
+     *
+     * @param positives N_pos of the step (its normaliser is Z = max(1, N_pos))
+     */
+    private synchronized void accumulate(double[] pos, double[] neg, double positives) {
+        if (roundSteps == 0) {
+            roundBasePosGrad = posGrad.clone();
+            roundBaseNegGrad = negGrad.clone();
+            roundPos = new double[numClasses];
+            roundNeg = new double[numClasses];
+            roundPositives = 0;
+        }
+        double z = LossMath.normalizer(positives);
         for (int j = 0; j < numClasses; j++) {
             posGrad[j] += pos[j];
             negGrad[j] += neg[j];
             posNeg[j] = Math.min(1.0, Math.max(0.0, posGrad[j] / (negGrad[j] + EPS)));
+            roundPos[j] += pos[j] * z;
+            roundNeg[j] += neg[j] * z;
+        }
+        roundPositives += positives;
+        roundSteps++;
+    }
+
+    /** Training steps recorded since the last {@link #startRound()} or {@link #combineRounds}. */
+    public synchronized int roundSteps() {
+        return roundSteps;
+    }
+
+    /** Forgets the current round's record: the present state is the common start of the next round. */
+    public synchronized void startRound() {
+        roundSteps = 0;
+    }
+
+    /**
+     * One replica's round, for engines that ship it elsewhere (Spark executors to the driver): per class, the sums of
+     * Z·Σ|∂S/∂x| over positive and negative elements of the round's steps, their N_pos sum, and the number of steps.
+     */
+    public record Round(double[] pos, double[] neg, double positives, int steps) implements java.io.Serializable {
+        public Round {
+            pos = pos.clone();
+            neg = neg.clone();
+        }
+    }
+
+    /** This replica's round so far (null if it made no training step), and a new round. */
+    public synchronized Round takeRound() {
+        if (roundSteps == 0) {
+            return null;
+        }
+        Round r = new Round(roundPos, roundNeg, roundPositives, roundSteps);
+        roundSteps = 0;
+        return r;
+    }
+
+    /**
+     * Adds the rounds of replicas that started from this loss's present state (e.g. the statistics broadcast to
+     * executors), as {@link #combineRounds} does, and starts a new round here.
+     */
+    public synchronized void mergeRounds(java.util.Collection<Round> rounds) {
+        if (rounds.isEmpty()) {
+            return;
+        }
+        ensureState(rounds.iterator().next().pos().length);
+        double[] pos = new double[numClasses];
+        double[] neg = new double[numClasses];
+        double positives = 0;
+        int steps = 0;
+        for (Round r : rounds) {
+            if (r.pos().length != numClasses || r.neg().length != numClasses) {
+                throw new IllegalArgumentException("EqualizedFocalLoss round has " + r.pos().length
+                        + " classes, this loss " + numClasses);
+            }
+            for (int j = 0; j < numClasses; j++) {
+                pos[j] += r.pos()[j];
+                neg[j] += r.neg()[j];
+            }
+            positives += r.positives();
+            steps = Math.max(steps, r.steps());
+        }
+        double z = LossMath.normalizer(positives / steps);
+        double[] p = posGrad.clone();
+        double[] n = negGrad.clone();
+        double[] pn = new double[numClasses];
+        for (int j = 0; j < numClasses; j++) {
+            p[j] += pos[j] / z;
+            n[j] += neg[j] / z;
+            pn[j] = Math.min(1.0, Math.max(0.0, p[j] / (n[j] + EPS)));
+        }
+        setState(p, n, pn);
+    }
+
+    /**
+     * Merges the rounds of data-parallel replicas of one loss (e.g. the copies of a graph's EFL held by the workers)
+     * and gives every replica the merged state, then starts a new round on each. Every replica must have started the
+     * round from the same state (the workers' copies of the same graph after the previous synchronisation) and have the
+     * same hyper-parameters.
+     *
+     * <p>Merged posGrad_j = start + Σ_replicas Σ_steps Z_r·Σ|G_r| / Z with Z = max(1, Σ N_pos / k), k the longest round
+     * in steps (negGrad alike), then posNeg. For rounds of one step (synchronisation after every step) this is exactly
+     * the update of one loss on the union of the replicas' minibatches: Z_r·G_r is the un-normalised gradient of replica
+     * r's elements, and the union normalises it by max(1, Σ N_pos). Longer rounds use the mean positives per step, exact
+     * when the steps have equal N_pos.
+     *
+     * @throws IllegalArgumentException if the replicas differ in hyper-parameters or in the state they started from
+     */
+    public static void combineRounds(java.util.List<EqualizedFocalLoss> replicas) {
+        if (replicas.isEmpty()) {
+            return;
+        }
+        EqualizedFocalLoss first = replicas.get(0);
+        double[] base = null;
+        double[] baseNeg = null;
+        int c = -1;
+        double positives = 0;
+        int steps = 0;
+        double[] pos = null;
+        double[] neg = null;
+        for (EqualizedFocalLoss r : replicas) {
+            synchronized (r) {
+                if (r.alpha != first.alpha || r.gammaB != first.gammaB || r.scaleFactor != first.scaleFactor
+                        || r.stateFrozen != first.stateFrozen) {
+                    throw new IllegalArgumentException("EqualizedFocalLoss replicas differ in hyper-parameters: "
+                            + first.name() + " vs " + r.name());
+                }
+                if (r.posGrad == null) {
+                    continue; // never trained nor sized: nothing to merge
+                }
+                double[] start = r.roundSteps == 0 ? r.posGrad : r.roundBasePosGrad;
+                double[] startNeg = r.roundSteps == 0 ? r.negGrad : r.roundBaseNegGrad;
+                if (base == null) {
+                    c = r.numClasses;
+                    base = start.clone();
+                    baseNeg = startNeg.clone();
+                    pos = new double[c];
+                    neg = new double[c];
+                } else if (!Arrays.equals(base, start) || !Arrays.equals(baseNeg, startNeg)) {
+                    throw new IllegalArgumentException("EqualizedFocalLoss replicas did not start the round from the "
+                            + "same statistics (not copies of one loss, or a replica was synchronised separately)");
+                }
+                if (r.roundSteps > 0) {
+                    for (int j = 0; j < c; j++) {
+                        pos[j] += r.roundPos[j];
+                        neg[j] += r.roundNeg[j];
+                    }
+                    positives += r.roundPositives;
+                    steps = Math.max(steps, r.roundSteps);
+                }
+            }
+        }
+        if (base == null) {
+            return;
+        }
+        double[] posNeg = new double[c];
+        if (steps > 0) {
+            double z = LossMath.normalizer(positives / steps);
+            for (int j = 0; j < c; j++) {
+                base[j] += pos[j] / z;
+                baseNeg[j] += neg[j] / z;
+            }
+        }
+        for (int j = 0; j < c; j++) {
+            posNeg[j] = Math.min(1.0, Math.max(0.0, base[j] / (baseNeg[j] + EPS)));
+        }
+        for (EqualizedFocalLoss r : replicas) {
+            synchronized (r) {
+                if (r.numClasses == 0) {
+                    r.numClasses = c;
+                }
+                r.setState(base, baseNeg, posNeg);
+            }
         }
     }
 
@@ -260,7 +447,7 @@ public class EqualizedFocalLoss extends AbstractDenseLoss {
         for (int j = 0; j < all.length; j++) {
             neg[j] = all[j] - pos[j];
         }
-        accumulate(pos, neg);
+        accumulate(pos, neg, LossMath.countPositiveRows(y, mask));
     }
 
     @Override

@@ -99,6 +99,8 @@ final class FusedFocalKernel {
         INDArray grad;
         double[] posAbsGrad;
         double[] negAbsGrad;
+        /** Positive anchors N_pos of the batch (Z = max(1, N_pos)). */
+        double positives;
     }
 
     /** The operands as c-order arrays on native buffers, and their geometry. */
@@ -277,6 +279,7 @@ final class FusedFocalKernel {
 
         Result res = new Result();
         res.grad = grad;
+        res.positives = count;
         if (collectAbs) {
             res.posAbsGrad = new double[c];
             res.negAbsGrad = new double[c];

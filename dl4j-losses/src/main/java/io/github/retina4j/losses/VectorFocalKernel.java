@@ -44,14 +44,14 @@ final class VectorFocalKernel {
                                            boolean wantScore) {
         Job job = new Job(o, spec, wantGrad, wantScore || !wantGrad);
         int segments = o.segments();
+        double gradCount = 0;
         if (wantGrad) {
             // Z must be known before the first gradient is written: one read of the labels (and an element mask)
-            double count = 0;
             long[] counts = IntStream.range(0, segments).parallel().mapToLong(job::count).toArray();
             for (long n : counts) {
-                count += n;
+                gradCount += n;
             }
-            job.invZ = (float) (1.0 / LossMath.normalizer(count));
+            job.invZ = (float) (1.0 / LossMath.normalizer(gradCount));
         }
         IntStream.range(0, segments).parallel().forEach(job::run);
 
@@ -64,6 +64,7 @@ final class VectorFocalKernel {
             count += job.segCount[k];
         }
         res.score = wantGrad ? total * job.invZ : total / LossMath.normalizer(count);
+        res.positives = wantGrad ? gradCount : count;
         if (spec.collectAbs) {
             res.posAbsGrad = new double[o.c];
             res.negAbsGrad = new double[o.c];

@@ -18,8 +18,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * so the norm is measured on gradient / N — the gradient of the mean loss that PyTorch clips.
  * L2 weight decay is added later by the updater, as in PyTorch where it is added inside
  * {@code optimizer.step()}.
+ *
+ * <p>Thread-safe: in data-parallel training every worker calls it on its own replica, and each clips its own gradient;
+ * {@link #takeRoundNorm()} reports the round's largest norm. Serializable, so that Spark can send it to executors.
  */
-public final class GlobalGradientNormClipping extends BaseTrainingListener {
+public final class GlobalGradientNormClipping extends BaseTrainingListener implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** mmdet RetinaNet {@code grad_clip=dict(max_norm=35, norm_type=2)}. */
     public static final double MMDET_MAX_NORM = 35.0;
@@ -27,9 +32,12 @@ public final class GlobalGradientNormClipping extends BaseTrainingListener {
     private static final double EPS = 1e-6;
 
     private final double maxNorm;
-    private double lastNorm = Double.NaN;
+    private volatile double lastNorm = Double.NaN;
 
     private int skippedSteps;
+    /* the round since the last takeRoundNorm(): largest finite norm, or a non-finite one if any */
+    private double roundNorm = Double.NaN;
+    private boolean roundNonFinite;
 
     public GlobalGradientNormClipping(double maxNorm) {
         if (!(maxNorm > 0)) {
@@ -44,8 +52,30 @@ public final class GlobalGradientNormClipping extends BaseTrainingListener {
     }
 
     /** Steps whose gradient was non-finite and was zeroed instead of applied. */
-    public int skippedSteps() {
+    public synchronized int skippedSteps() {
         return skippedSteps;
+    }
+
+    /**
+     * The largest gradient norm since the last call (one step, or one round of data-parallel workers): a non-finite
+     * value if any worker's gradient was non-finite, NaN if no gradient was seen. Starts a new round.
+     */
+    public synchronized double takeRoundNorm() {
+        double n = roundNorm;
+        roundNorm = Double.NaN;
+        roundNonFinite = false;
+        return n;
+    }
+
+    private synchronized void record(double norm) {
+        lastNorm = norm;
+        if (!Double.isFinite(norm)) {
+            skippedSteps++;
+            roundNorm = norm;
+            roundNonFinite = true;
+        } else if (!roundNonFinite) {
+            roundNorm = Double.isNaN(roundNorm) ? norm : Math.max(roundNorm, norm);
+        }
     }
 
     @Override
@@ -67,14 +97,13 @@ public final class GlobalGradientNormClipping extends BaseTrainingListener {
             scale = Math.max(1, graph.batchSize());
         }
         double norm = Math.sqrt(sq) / scale;
-        lastNorm = norm;
+        record(norm);
         if (!Double.isFinite(norm)) {
             // Skip the update, as PyTorch AMP's GradScaler does for non-finite gradients: zero the gradient so the
             // parameters are not poisoned; the Trainer logs every skipped step and stops after too many in a row.
             for (INDArray g : gradient.gradientForVariable().values()) {
                 g.assign(0);
             }
-            skippedSteps++;
             return;
         }
         double coef = maxNorm / (norm + EPS);

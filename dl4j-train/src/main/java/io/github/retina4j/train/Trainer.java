@@ -38,6 +38,15 @@ import org.slf4j.LoggerFactory;
  * <p>Resume replays the data order: the iterator is reset once per completed epoch and advanced by
  * the batches already consumed in the current one, so a deterministic (seeded) iterator yields the
  * same batches as an uninterrupted run.
+ *
+ * <h2>Data-parallel training</h2>
+ * With {@link TrainerConfig#workers()} &gt; 1 the trainer runs DL4J's {@code ParallelWrapper} in parameter-averaging
+ * mode: each iteration takes one minibatch per worker, each worker steps its own copy of the graph, and parameters and
+ * updater states are averaged after every iteration. For SGD with momentum and L2 weight decay that is synchronous SGD
+ * on the mean gradient of all the iteration's images (the effective batch is workers × minibatch; build the updater for
+ * it). Shared-gradients mode is not used: it exchanges threshold-quantised sparse updates, a different, lossy optimiser.
+ * Stateful losses ({@code EqualizedFocalLoss}) are merged across the workers' copies after every iteration. The log,
+ * checkpoints and resume are those of the single-worker loop; the log's loss is the workers' mean.
  */
 public final class Trainer {
 
@@ -136,83 +145,151 @@ public final class Trainer {
             listeners.add(TrainingUi.listener(config.uiStatsFile(), true));
         }
         listeners.addAll(extraListeners);
-        graph.setListeners(listeners);
 
-        int iteration = state.iteration();
-        int consecutiveSkips = 0;
-        int epoch = state.epoch();
-        int batchInEpoch = state.batchInEpoch();
-        double[] recentSeconds = new double[THROUGHPUT_WINDOW];
-        long[] recentImages = new long[THROUGHPUT_WINDOW];
-        String firstLayer = firstParamLayerName(graph);
+        DataFeed feed = new DataFeed(state.epoch(), state.batchInEpoch());
+        Steps steps = new Steps(store, history, clipping, state.iteration(), lastCheckpoint, feed);
 
         progress.forEach(p -> p.started(resumedFrom, config.iterations()));
         try (BufferedWriter log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
-            while (iteration < config.iterations()) {
-                if (!data.hasNext()) {
-                    if (batchInEpoch == 0) {
-                        throw new IllegalArgumentException("the training data iterator produced no batch: empty dataset?");
-                    }
-                    graph.incrementEpochCount();
-                    epoch++;
-                    batchInEpoch = 0;
-                    data.reset();
-                    continue;
-                }
-                MultiDataSet batch = data.next();
-                long images = batch.getFeatures(0).size(0);
-                double lr = learningRate(firstLayer);
-                long t0 = System.nanoTime();
-                graph.fit(batch);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                double loss = graph.score();
-                iteration++;
-                batchInEpoch++;
-                if (!Double.isFinite(loss)) {
-                    throw new NonFiniteLossException(iteration, loss, lastCheckpoint);
-                }
-                if (clipping != null && !Double.isFinite(clipping.lastNorm())) {
-                    consecutiveSkips++;
-                    LOG.warn(String.format("iteration %d: non-finite gradient (loss %.4f finite); update skipped "
-                            + "(%d skipped so far)", iteration, loss, clipping.skippedSteps()));
-                    if (consecutiveSkips > MAX_CONSECUTIVE_SKIPPED_STEPS) {
-                        throw new NonFiniteLossException(iteration, clipping.lastNorm(), lastCheckpoint);
-                    }
-                } else {
-                    consecutiveSkips = 0;
-                }
-                recentSeconds[iteration % THROUGHPUT_WINDOW] = seconds;
-                recentImages[iteration % THROUGHPUT_WINDOW] = images;
-                double imgPerSec = sum(recentImages) / Math.max(1e-9, sum(recentSeconds));
-                LossPoint point = new LossPoint(iteration, epoch, loss, lr, imgPerSec,
-                        clipping == null ? Double.NaN : clipping.lastNorm());
-                history.add(point);
-                log.write(JSON.writeValueAsString(point));
-                log.newLine();
-                log.flush();
-                for (TrainingProgress p : progress) {
-                    p.iteration(point, config.iterations());
-                }
-                if (iteration % config.logEvery() == 0 || iteration == config.iterations()) {
-                    LOG.info(String.format("iter %d/%d epoch %d loss %.4f lr %.3e %.2f img/s", iteration,
-                            config.iterations(), epoch, loss, lr, imgPerSec));
-                }
-                if (iteration % config.checkpointEvery() == 0 || iteration == config.iterations()) {
-                    TrainerState now = new TrainerState(iteration, epoch, batchInEpoch, config.seed(),
-                            Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState());
-                    lastCheckpoint = store.save(graph, now).dir();
-                    for (TrainingProgress p : progress) {
-                        p.checkpoint(iteration, lastCheckpoint);
-                    }
-                }
+            steps.log = log;
+            if (config.workers() == 1) {
+                graph.setListeners(listeners);
+                trainSequentially(feed, steps);
+            } else {
+                ParallelTraining.train(this, feed, steps, listeners);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write training log " + logFile + ": " + e.getMessage(), e);
         } finally {
             progress.forEach(TrainingProgress::finished);
         }
-        return new TrainingResult(graph, List.copyOf(history), lastCheckpoint, resumedFrom,
+        return new TrainingResult(graph, List.copyOf(history), steps.lastCheckpoint, resumedFrom,
                 (System.nanoTime() - wallStart) / 1e9);
+    }
+
+    private void trainSequentially(DataFeed feed, Steps steps) throws IOException {
+        String firstLayer = firstParamLayerName(graph);
+        while (steps.iteration < config.iterations()) {
+            MultiDataSet batch = feed.next();
+            double lr = learningRate(firstLayer);
+            long t0 = System.nanoTime();
+            graph.fit(batch);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            steps.done(graph.score(), feed.takeImages(), seconds, lr);
+        }
+    }
+
+    /**
+     * The training data in order: reset once per epoch (counting the graph's epochs), with the position that
+     * checkpoints keep.
+     */
+    final class DataFeed {
+        int epoch;
+        int batchInEpoch;
+        private long images;
+
+        DataFeed(int epoch, int batchInEpoch) {
+            this.epoch = epoch;
+            this.batchInEpoch = batchInEpoch;
+        }
+
+        MultiDataSet next() {
+            while (!data.hasNext()) {
+                if (batchInEpoch == 0) {
+                    throw new IllegalArgumentException("the training data iterator produced no batch: empty dataset?");
+                }
+                graph.incrementEpochCount();
+                epoch++;
+                batchInEpoch = 0;
+                data.reset();
+            }
+            MultiDataSet batch = data.next();
+            batchInEpoch++;
+            images += batch.getFeatures(0).size(0);
+            return batch;
+        }
+
+        /** Images served since the last call. */
+        long takeImages() {
+            long n = images;
+            images = 0;
+            return n;
+        }
+    }
+
+    /** What follows each iteration: log, progress, NaN/Inf stop, skipped-step count, checkpoints. */
+    final class Steps {
+        private final CheckpointStore store;
+        private final List<LossPoint> history;
+        private final GlobalGradientNormClipping clipping;
+        private final DataFeed feed;
+        private final double[] recentSeconds = new double[THROUGHPUT_WINDOW];
+        private final long[] recentImages = new long[THROUGHPUT_WINDOW];
+        private BufferedWriter log;
+        int iteration;
+        Path lastCheckpoint;
+        private int consecutiveSkips;
+
+        Steps(CheckpointStore store, List<LossPoint> history, GlobalGradientNormClipping clipping, int iteration,
+              Path lastCheckpoint, DataFeed feed) {
+            this.store = store;
+            this.history = history;
+            this.clipping = clipping;
+            this.iteration = iteration;
+            this.lastCheckpoint = lastCheckpoint;
+            this.feed = feed;
+        }
+
+        /**
+         * One iteration is done.
+         *
+         * @param loss    the graph's score (in data-parallel training: the workers' mean)
+         * @param lr      the learning rate the iteration used
+         */
+        void done(double loss, long images, double seconds, double lr) throws IOException {
+            iteration++;
+            if (!Double.isFinite(loss)) {
+                throw new NonFiniteLossException(iteration, loss, lastCheckpoint);
+            }
+            double gradNorm = clipping == null ? Double.NaN : clipping.takeRoundNorm();
+            if (clipping != null && !Double.isFinite(gradNorm)) {
+                consecutiveSkips++;
+                LOG.warn(String.format("iteration %d: non-finite gradient (loss %.4f finite); update skipped "
+                        + "(%d skipped so far)", iteration, loss, clipping.skippedSteps()));
+                if (consecutiveSkips > MAX_CONSECUTIVE_SKIPPED_STEPS) {
+                    throw new NonFiniteLossException(iteration, gradNorm, lastCheckpoint);
+                }
+            } else {
+                consecutiveSkips = 0;
+            }
+            recentSeconds[iteration % THROUGHPUT_WINDOW] = seconds;
+            recentImages[iteration % THROUGHPUT_WINDOW] = images;
+            double imgPerSec = sum(recentImages) / Math.max(1e-9, sum(recentSeconds));
+            LossPoint point = new LossPoint(iteration, feed.epoch, loss, lr, imgPerSec, gradNorm);
+            history.add(point);
+            log.write(JSON.writeValueAsString(point));
+            log.newLine();
+            log.flush();
+            for (TrainingProgress p : progress) {
+                p.iteration(point, config.iterations());
+            }
+            if (iteration % config.logEvery() == 0 || iteration == config.iterations()) {
+                LOG.info(String.format("iter %d/%d epoch %d loss %.4f lr %.3e %.2f img/s", iteration,
+                        config.iterations(), feed.epoch, loss, lr, imgPerSec));
+            }
+            if (iteration % config.checkpointEvery() == 0 || iteration == config.iterations()) {
+                TrainerState now = new TrainerState(iteration, feed.epoch, feed.batchInEpoch, config.seed(),
+                        Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState());
+                lastCheckpoint = store.save(graph, now).dir();
+                for (TrainingProgress p : progress) {
+                    p.checkpoint(iteration, lastCheckpoint);
+                }
+            }
+        }
+    }
+
+    MultiDataSetIterator data() {
+        return data;
     }
 
     private void replayDataOrder(TrainerState state) {
@@ -229,7 +306,7 @@ public final class Trainer {
         }
     }
 
-    private static String firstParamLayerName(ComputationGraph graph) {
+    static String firstParamLayerName(ComputationGraph graph) {
         for (Layer l : graph.getLayers()) {
             if (l.numParams() > 0 && l.conf() != null && l.conf().getLayer() != null) {
                 return l.conf().getLayer().getLayerName();
@@ -238,7 +315,7 @@ public final class Trainer {
         return null;
     }
 
-    private double learningRate(String layerName) {
+    double learningRate(String layerName) {
         if (layerName == null) {
             return Double.NaN;
         }

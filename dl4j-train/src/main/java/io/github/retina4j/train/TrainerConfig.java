@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param seed              seed of the run (ND4J RNG)
  * @param resume            continue from the latest checkpoint in {@code runDir/checkpoints}
  * @param uiStatsFile       if not null: attach the DL4J training UI's {@code StatsListener}, storing here
+ * @param workers           data-parallel workers on this machine (1 = train the graph directly); each iteration then
+ *                          takes one minibatch per worker ({@link Trainer}, "Data-parallel training")
  */
 public record TrainerConfig(Path runDir, int iterations, int checkpointEvery, int keepCheckpoints, int logEvery,
-                            double maxGradNorm, long seed, boolean resume, Path uiStatsFile) {
+                            double maxGradNorm, long seed, boolean resume, Path uiStatsFile, int workers) {
 
     public TrainerConfig {
         Objects.requireNonNull(runDir, "runDir");
@@ -36,6 +38,15 @@ public record TrainerConfig(Path runDir, int iterations, int checkpointEvery, in
         if (maxGradNorm < 0 || Double.isNaN(maxGradNorm)) {
             throw new IllegalArgumentException("max gradient norm must be >= 0 (0 = off), got " + maxGradNorm);
         }
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+        }
+    }
+
+    /** One worker. */
+    public TrainerConfig(Path runDir, int iterations, int checkpointEvery, int keepCheckpoints, int logEvery,
+                         double maxGradNorm, long seed, boolean resume, Path uiStatsFile) {
+        this(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, maxGradNorm, seed, resume, uiStatsFile, 1);
     }
 
     /** Defaults for any graph: checkpoint every 500 iterations, keep 2, log every 20, no gradient clipping. */
@@ -50,22 +61,26 @@ public record TrainerConfig(Path runDir, int iterations, int checkpointEvery, in
     }
 
     public TrainerConfig withCheckpointEvery(int n) {
-        return new TrainerConfig(runDir, iterations, n, keepCheckpoints, logEvery, maxGradNorm, seed, resume, uiStatsFile);
+        return new TrainerConfig(runDir, iterations, n, keepCheckpoints, logEvery, maxGradNorm, seed, resume, uiStatsFile, workers);
     }
 
     public TrainerConfig withResume(boolean on) {
-        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, maxGradNorm, seed, on, uiStatsFile);
+        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, maxGradNorm, seed, on, uiStatsFile, workers);
     }
 
     public TrainerConfig withMaxGradNorm(double norm) {
-        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, norm, seed, resume, uiStatsFile);
+        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, norm, seed, resume, uiStatsFile, workers);
     }
 
     public TrainerConfig withLogEvery(int n) {
-        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, n, maxGradNorm, seed, resume, uiStatsFile);
+        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, n, maxGradNorm, seed, resume, uiStatsFile, workers);
     }
 
     public TrainerConfig withUiStatsFile(Path file) {
-        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, maxGradNorm, seed, resume, file);
+        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, maxGradNorm, seed, resume, file, workers);
+    }
+
+    public TrainerConfig withWorkers(int n) {
+        return new TrainerConfig(runDir, iterations, checkpointEvery, keepCheckpoints, logEvery, maxGradNorm, seed, resume, uiStatsFile, n);
     }
 }

@@ -41,6 +41,18 @@ public final class TrainingData {
                                              int batchSize,
                                              int longEdge, int shortEdge, long seed, boolean repeatFactorSampling,
                                              double rfsThreshold) {
+        return iterator(train, images, config, encoder, batchSize, longEdge, shortEdge, seed, repeatFactorSampling,
+                rfsThreshold, 1);
+    }
+
+    /**
+     * As above, for a {@link Trainer} with {@code workers} data-parallel workers (each iteration holds that many batches
+     * at once, so their targets cannot share reused storage).
+     */
+    public static CloseableIterator iterator(CocoDataset train, Path images, RetinaNetConfig config, TargetEncoder encoder,
+                                             int batchSize,
+                                             int longEdge, int shortEdge, long seed, boolean repeatFactorSampling,
+                                             double rfsThreshold, int workers) {
         DetectionBatchIterator.Builder b = DetectionBatchIterator.builder(train, images)
                 .transform(TransformConfig.training().withScale(longEdge, shortEdge).withSizeDivisor(config.sizeDivisor()))
                 .batchSize(batchSize).shuffle(true).seed(seed).prefetchThreads(PREFETCH_THREADS);
@@ -48,9 +60,11 @@ public final class TrainingData {
             b.sampler(RepeatFactorSampler.of(train, rfsThreshold, seed));
         }
         DetectionBatchIterator batches = b.build();
-        // The Trainer consumes one batch at a time, so the [N, C, A] targets can live in reused storage.
-        DetectionTargetIterator targets = new DetectionTargetIterator(batches,
-                encoder, config).reuseTargetBuffers();
+        // One worker consumes one batch at a time, so the [N, C, A] targets can live in reused storage.
+        DetectionTargetIterator targets = new DetectionTargetIterator(batches, encoder, config);
+        if (workers == 1) {
+            targets.reuseTargetBuffers();
+        }
         return new CloseableIterator() {
             @Override public MultiDataSet next(int num) { return targets.next(num); }
             @Override public void setPreProcessor(MultiDataSetPreProcessor p) { targets.setPreProcessor(p); }

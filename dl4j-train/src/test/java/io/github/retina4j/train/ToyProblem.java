@@ -58,12 +58,17 @@ final class ToyProblem {
         private boolean poison;
 
         ShufflingIterator(long seed) {
+            this(seed, 40, 8);
+        }
+
+        /** {@code samples} fixed samples in batches of {@code batch} (a divisor of samples). */
+        ShufflingIterator(long seed, int samples, int batch) {
             Nd4j.getRandom().setSeed(1234);
-            x = Nd4j.rand(DataType.FLOAT, 40, 4).subi(0.5);
+            x = Nd4j.rand(DataType.FLOAT, samples, 4).subi(0.5);
             INDArray a = Nd4j.create(new float[][] {{1, -2}, {0.5f, 1}, {-1, 0.3f}, {2, 0}});
             y = x.mmul(a);
             rng = new Random(seed);
-            batch = 8;
+            this.batch = batch;
             reset();
         }
 
@@ -100,7 +105,7 @@ final class ToyProblem {
         @Override
         public void reset() {
             order = new ArrayList<>();
-            for (int i = 0; i < 40; i++) order.add(i);
+            for (int i = 0; i < x.rows(); i++) order.add(i);
             Collections.shuffle(order, rng);
             cursor = 0;
         }

@@ -83,8 +83,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--image-size", defaultValue = "128", description = "Network input size: longer side resized to this, padded to a multiple of 32 (default: ${DEFAULT-VALUE}).")
     int imageSize;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Images per iteration (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "8", description = "Images per iteration and worker (default: ${DEFAULT-VALUE}).")
     int batchSize;
+
+    @Option(names = "--workers", defaultValue = "1", description = {"Data-parallel workers on this machine (DL4J "
+            + "ParallelWrapper, parameters averaged after every iteration): each iteration takes --batch-size images per "
+            + "worker, and the learning rate follows that effective batch (default: ${DEFAULT-VALUE})."})
+    int workers;
 
     @Option(names = "--iterations", defaultValue = "1000", description = "Training iterations (default: ${DEFAULT-VALUE}).")
     int iterations;
@@ -112,6 +117,7 @@ public final class TrainCommand implements Callable<Integer> {
         Inputs.existingFile(annotations, "--annotations");
         Inputs.existingDir(images, "--images");
         Inputs.positive(batchSize, "--batch-size");
+        Inputs.positive(workers, "--workers");
         Inputs.positive(iterations, "--iterations");
         Inputs.positive(imageSize, "--image-size");
         Inputs.positive(checkpointEvery, "--checkpoint-every");
@@ -144,7 +150,9 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         Recipe recipe = optimizer.apply(choice.recipe());
-        RetinaNetConfig config = DetectorSetup.config(choice, recipe, train, batchSize, iterations, seed);
+        // mmdetection's linear scaling applies to the effective batch (its lr is per 16 images over all GPUs)
+        int effectiveBatch = batchSize * workers;
+        RetinaNetConfig config = DetectorSetup.config(choice, recipe, train, effectiveBatch, iterations, seed);
         if (initLayout != null) {
             config = TrainingInit.withLayout(config, initLayout);
         }
@@ -170,16 +178,17 @@ public final class TrainCommand implements Callable<Integer> {
                     config.numClasses());
         }
         final ModelMetadata savedMetadata = metadata;
-        console.printf("training %s (%s backbone, %s + %s, %s, clip %s) on %s: %d images, %d classes, %d iterations of %d images%n",
+        console.printf("training %s (%s backbone, %s + %s, %s, clip %s) on %s: %d images, %d classes, %d iterations of %d images%s%n",
                 choice.model(), choice.backbone(), choice.clsLoss(), config.boxLoss(), recipe.optimizer(),
                 recipe.maxGradNorm(), annotations,
-                train.images().size(), train.categories().size(), iterations, batchSize);
+                train.images().size(), train.categories().size(), iterations, effectiveBatch,
+                workers == 1 ? "" : " (" + workers + " workers × " + batchSize + ")");
         console.flush();
         TrainerConfig tc = new TrainerConfig(out, iterations, checkpointEvery, 2, 20, recipe.maxGradNorm(),
-                seed, resume, ui ? out.resolve("ui-stats.dl4j") : null);
+                seed, resume, ui ? out.resolve("ui-stats.dl4j") : null, workers);
         TrainingResult result;
         try (TrainingData.CloseableIterator data = TrainingData.iterator(train, images, config, recipe.targetEncoder(config, seed), batchSize, imageSize,
-                imageSize, seed, repeatFactorSampling, rfsThreshold)) {
+                imageSize, seed, repeatFactorSampling, rfsThreshold, workers)) {
             Trainer trainer = new Trainer(graph, data, tc)
                     .modelWriter((g, f) -> ModelFile.save(g, savedMetadata, f, true));
             if (!noProgress) {

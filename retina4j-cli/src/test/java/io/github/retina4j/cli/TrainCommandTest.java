@@ -83,6 +83,26 @@ class TrainCommandTest {
         assertTrue(err4.toString().contains("--cls-loss"), err4.toString());
     }
 
+    @Test
+    void trainsWithTwoWorkersAndResumes(@TempDir Path tmp) throws IOException {
+        ShapesLtFiles files = new ShapesLtGenerator(ShapesLtConfig.builder().seed(6).numClasses(3).trainImages(6).valImages(1)
+                .imageSize(64, 64).objectSize(16, 32).longTail(4, 1).build()).writeTo(tmp.resolve("data"));
+        Path out = tmp.resolve("run");
+        String[] common = {"train", "--annotations", files.trainCoco().toString(), "--images", files.trainImages().toString(),
+                "--out", out.toString(), "--batch-size", "1", "--image-size", "64", "--cls-loss", "efl",
+                "--checkpoint-every", "2", "--no-progress"};
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, concat(common, "--workers", "2", "--iterations", "2")), err.toString());
+        try (Detector d = Detector.load(out.resolve(TrainCommand.MODEL_FILE))) {
+            assertEquals(3, d.metadata().categories().size());
+        }
+        StringWriter err2 = new StringWriter();
+        assertEquals(0, run(err2, concat(common, "--workers", "2", "--iterations", "3", "--resume")), err2.toString());
+        assertEquals(3, Trainer.readLog(out.resolve(Trainer.LOG_FILE), Integer.MAX_VALUE).size());
+        StringWriter err3 = new StringWriter();
+        assertEquals(Retina4jCli.EXIT_FAILED, run(err3, concat(common, "--workers", "0", "--iterations", "3")));
+        assertTrue(err3.toString().contains("--workers"), err3.toString());
+    }
 
     private static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);

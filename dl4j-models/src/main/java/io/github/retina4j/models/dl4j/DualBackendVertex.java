@@ -27,6 +27,7 @@ public abstract class DualBackendVertex extends GradientCorrectedSameDiffVertex 
         return instantiateNative(graph, name, idx, paramsView, initializeParams, networkDatatype);
     }
 
+
     public VertexBackend getBackend() {
         return backend;
     }
