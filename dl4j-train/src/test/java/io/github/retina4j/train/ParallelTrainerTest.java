@@ -24,8 +24,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Sgd;
@@ -169,7 +167,7 @@ class ParallelTrainerTest {
     }
 
     /** Fixed random dense samples [3, A] with one-hot [C, A] labels (varying positives per sample), in order. */
-    private static final class DenseIterator implements MultiDataSetIterator {
+    private static final class DenseIterator extends ResettableTestIterator {
         private static final int A = 20;
         private final INDArray x;
         private final INDArray y;
@@ -188,31 +186,6 @@ class ParallelTrainerTest {
                 }
             }
             this.batch = batch;
-        }
-
-        @Override
-        public MultiDataSet next(int num) {
-            return next();
-        }
-
-        @Override
-        public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public MultiDataSetPreProcessor getPreProcessor() {
-            return null;
-        }
-
-        @Override
-        public boolean resetSupported() {
-            return true;
-        }
-
-        @Override
-        public boolean asyncSupported() {
-            return false;
         }
 
         @Override

@@ -18,8 +18,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
-import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -48,7 +46,7 @@ final class ToyProblem {
     }
 
     /** 40 fixed samples of y = A·x, served in batches of 8, reshuffled on every reset by a seeded RNG. */
-    static final class ShufflingIterator implements MultiDataSetIterator {
+    static final class ShufflingIterator extends ResettableTestIterator {
         private final INDArray x;
         private final INDArray y;
         private final Random rng;
@@ -75,31 +73,6 @@ final class ToyProblem {
         /** Makes every later batch carry NaN features (for the NaN-loss test). */
         void poison() {
             poison = true;
-        }
-
-        @Override
-        public MultiDataSet next(int num) {
-            return next();
-        }
-
-        @Override
-        public void setPreProcessor(MultiDataSetPreProcessor preProcessor) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public MultiDataSetPreProcessor getPreProcessor() {
-            return null;
-        }
-
-        @Override
-        public boolean resetSupported() {
-            return true;
-        }
-
-        @Override
-        public boolean asyncSupported() {
-            return false;
         }
 
         @Override

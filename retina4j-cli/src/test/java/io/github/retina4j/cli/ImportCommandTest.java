@@ -15,8 +15,6 @@ import io.github.retina4j.models.imports.NpzReader;
 import io.github.retina4j.models.imports.TorchvisionImport;
 import io.github.retina4j.models.inference.Detector;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,15 +52,6 @@ class ImportCommandTest {
     static Map<String, INDArray> expected;
     static Path model;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Retina4jCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @BeforeAll
     static void importFixture() throws IOException {
@@ -71,7 +60,7 @@ class ImportCommandTest {
         image = NpzFiles.copy(NpzFiles.TV_R50W8 + "image.png", fixture);
         expected = NpzReader.read(NpzFiles.copy(NpzFiles.TV_R50W8 + "expected.npz", fixture));
         model = tmp.resolve("tv.zip");
-        Run r = run("import", "--torchvision", weights.toString(), "--out", model.toString());
+        CliRun r = CliRun.of("import", "--torchvision", weights.toString(), "--out", model.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("ResNet-50 (width 8) + FPN 32, 4 head convs, 91 classes"), r.out());
     }
@@ -79,7 +68,7 @@ class ImportCommandTest {
     @Test
     void detectWritesTorchvisionsDetections() throws IOException {
         Path out = tmp.resolve("detect");
-        Run r = run("detect", "--model", model.toString(), image.toString(), "--out", out.toString(), "--score-threshold", "0.05");
+        CliRun r = CliRun.of("detect", "--model", model.toString(), image.toString(), "--out", out.toString(), "--score-threshold", "0.05");
         assertEquals(0, r.exit(), r.err());
         List<DetectionResult> ours = ResultsJson.read(out.resolve(DetectCommand.RESULTS_FILE));
         float[] boxes = expected.get("boxes").data().asFloat();
@@ -128,7 +117,7 @@ class ImportCommandTest {
     @Test
     void cocoClassesScoreAgainstCocoGroundTruth() throws IOException {
         Path coco = tmp.resolve("coco.zip");
-        Run imp = run("import", "--torchvision", weights.toString(), "--classes", "coco", "--out", coco.toString());
+        CliRun imp = CliRun.of("import", "--torchvision", weights.toString(), "--classes", "coco", "--out", coco.toString());
         assertEquals(0, imp.exit(), imp.err());
         try (Detector d = Detector.load(coco)) {
             assertEquals(80, d.metadata().categories().size());
@@ -160,14 +149,14 @@ class ImportCommandTest {
         Path gtFile = tmp.resolve("gt.json");
         json.writeValue(gtFile.toFile(), gt);
         Path out = tmp.resolve("detect-coco");
-        Run det = run("detect", "--model", coco.toString(), image.toString(), "--out", out.toString(), "--score-threshold", "0.05");
+        CliRun det = CliRun.of("detect", "--model", coco.toString(), image.toString(), "--out", out.toString(), "--score-threshold", "0.05");
         assertEquals(0, det.exit(), det.err());
         Path fromDets = tmp.resolve("m-dets.json");
         Path fromModel = tmp.resolve("m-model.json");
-        Run e1 = run("eval", "--gt", gtFile.toString(), "--dets", out.resolve(DetectCommand.RESULTS_FILE).toString(),
+        CliRun e1 = CliRun.of("eval", "--gt", gtFile.toString(), "--dets", out.resolve(DetectCommand.RESULTS_FILE).toString(),
                 "--metric", "coco", "--out", fromDets.toString());
         assertEquals(0, e1.exit(), e1.err());
-        Run e2 = run("eval", "--gt", gtFile.toString(), "--images", image.getParent().toString(), "--model", coco.toString(),
+        CliRun e2 = CliRun.of("eval", "--gt", gtFile.toString(), "--images", image.getParent().toString(), "--model", coco.toString(),
                 "--metric", "coco", "--out", fromModel.toString());
         assertEquals(0, e2.exit(), e2.err());
         JsonNode a = json.readTree(fromDets.toFile());
@@ -210,7 +199,7 @@ class ImportCommandTest {
         Path dir = Files.createDirectories(tmp.resolve("classes"));
         Path names = Files.writeString(dir.resolve("names.txt"), "cat\ndog\n");
         Path out = dir.resolve("model.zip");
-        Run r = run("import", "--torchvision", weights.toString(), "--classes", names.toString(), "--out", out.toString());
+        CliRun r = CliRun.of("import", "--torchvision", weights.toString(), "--classes", names.toString(), "--out", out.toString());
         assertEquals(Retina4jCli.EXIT_FAILED, r.exit());
         assertEquals("retina4j import: error: --classes " + names + " lists 2 classes but the classification head of "
                 + weights + " predicts 91", r.err().strip());
@@ -221,7 +210,7 @@ class ImportCommandTest {
     private static void assertFails(Path npz, String message) throws IOException {
         Path out = npz.resolveSibling("model.zip");
         Set<String> before = names(npz.getParent());
-        Run r = run("import", "--torchvision", npz.toString(), "--out", out.toString());
+        CliRun r = CliRun.of("import", "--torchvision", npz.toString(), "--out", out.toString());
         assertEquals(Retina4jCli.EXIT_FAILED, r.exit(), r.err());
         List<String> lines = new ArrayList<>(r.err().strip().lines().toList());
         assertEquals(1, lines.size(), r.err());

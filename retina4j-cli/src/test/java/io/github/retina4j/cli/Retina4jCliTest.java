@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,21 +15,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Every sub-command: --help works; bad arguments and bad input files give a one-line reason and a non-zero exit. */
 class Retina4jCliTest {
 
-    record Run(int exit, String out, String err) {
-        /** The error output without the "Try ... --help" hint line. */
-        String reason() {
-            return err.lines().filter(l -> !l.startsWith("Try '")).reduce("", (a, b) -> a + b + "\n").strip();
-        }
-    }
 
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Retina4jCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
-    static void assertOneLineFailure(Run r, int expectedExit, String... mustContain) {
+    static void assertOneLineFailure(CliRun r, int expectedExit, String... mustContain) {
         assertEquals(expectedExit, r.exit(), "exit code; stderr: " + r.err());
         String reason = r.reason();
         assertEquals(1, reason.lines().count(), "one-line reason expected, got:\n" + r.err());
@@ -44,7 +30,7 @@ class Retina4jCliTest {
     @ParameterizedTest
     @ValueSource(strings = {"demo", "train", "eval", "detect", "stats"})
     void everySubCommandHasHelp(String cmd) {
-        Run r = run(cmd, "--help");
+        CliRun r = CliRun.of(cmd, "--help");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("Usage: retina4j " + cmd), r.out());
     }
@@ -52,51 +38,51 @@ class Retina4jCliTest {
     @ParameterizedTest
     @ValueSource(strings = {"demo", "train", "eval", "detect", "stats"})
     void unknownOptionIsAUsageError(String cmd) {
-        assertOneLineFailure(run(cmd, "--no-such-option"), Retina4jCli.EXIT_USAGE, "retina4j " + cmd, "--no-such-option");
+        assertOneLineFailure(CliRun.of(cmd, "--no-such-option"), Retina4jCli.EXIT_USAGE, "retina4j " + cmd, "--no-such-option");
     }
 
     @Test
     void missingSubCommandAndUnknownSubCommand() {
-        assertOneLineFailure(run(), Retina4jCli.EXIT_USAGE, "missing sub-command");
-        assertOneLineFailure(run("fly"), Retina4jCli.EXIT_USAGE, "fly");
+        assertOneLineFailure(CliRun.of(), Retina4jCli.EXIT_USAGE, "missing sub-command");
+        assertOneLineFailure(CliRun.of("fly"), Retina4jCli.EXIT_USAGE, "fly");
     }
 
     @Test
     void badNumbersAreRejected() {
-        assertOneLineFailure(run("demo", "--iterations", "abc"), Retina4jCli.EXIT_USAGE, "--iterations", "abc");
-        assertOneLineFailure(run("demo", "--iterations", "0"), Retina4jCli.EXIT_FAILED, "--iterations must be >= 1");
+        assertOneLineFailure(CliRun.of("demo", "--iterations", "abc"), Retina4jCli.EXIT_USAGE, "--iterations", "abc");
+        assertOneLineFailure(CliRun.of("demo", "--iterations", "0"), Retina4jCli.EXIT_FAILED, "--iterations must be >= 1");
     }
 
     @Test
     void missingFilesAreNamed(@TempDir Path tmp) {
         String nope = tmp.resolve("nope.json").toString();
-        assertOneLineFailure(run("stats", nope), Retina4jCli.EXIT_FAILED, "file not found", nope);
-        assertOneLineFailure(run("train", "--annotations", nope, "--images", tmp.toString()),
+        assertOneLineFailure(CliRun.of("stats", nope), Retina4jCli.EXIT_FAILED, "file not found", nope);
+        assertOneLineFailure(CliRun.of("train", "--annotations", nope, "--images", tmp.toString()),
                 Retina4jCli.EXIT_FAILED, "--annotations", nope);
-        assertOneLineFailure(run("eval", "--gt", nope, "--dets", nope), Retina4jCli.EXIT_FAILED, "--gt", nope);
-        assertOneLineFailure(run("detect", "--model", nope, tmp.toString()), Retina4jCli.EXIT_FAILED, "--model", nope);
-        assertOneLineFailure(run("train", "--images", tmp.toString()), Retina4jCli.EXIT_USAGE, "--annotations");
+        assertOneLineFailure(CliRun.of("eval", "--gt", nope, "--dets", nope), Retina4jCli.EXIT_FAILED, "--gt", nope);
+        assertOneLineFailure(CliRun.of("detect", "--model", nope, tmp.toString()), Retina4jCli.EXIT_FAILED, "--model", nope);
+        assertOneLineFailure(CliRun.of("train", "--images", tmp.toString()), Retina4jCli.EXIT_USAGE, "--annotations");
     }
 
     @Test
     void evalNeedsExactlyOneSource(@TempDir Path tmp) throws IOException {
         Path gt = Files.writeString(tmp.resolve("gt.json"), "{\"images\":[],\"annotations\":[],\"categories\":[]}");
-        assertOneLineFailure(run("eval", "--gt", gt.toString()), Retina4jCli.EXIT_USAGE, "exactly one of --dets or --model");
-        assertOneLineFailure(run("eval", "--gt", gt.toString(), "--dets", gt.toString(), "--metric", "voc"),
+        assertOneLineFailure(CliRun.of("eval", "--gt", gt.toString()), Retina4jCli.EXIT_USAGE, "exactly one of --dets or --model");
+        assertOneLineFailure(CliRun.of("eval", "--gt", gt.toString(), "--dets", gt.toString(), "--metric", "voc"),
                 Retina4jCli.EXIT_USAGE, "--metric");
     }
 
     @Test
     void malformedAnnotationFileIsReportedWithItsName(@TempDir Path tmp) throws IOException {
         Path bad = Files.writeString(tmp.resolve("broken.json"), "{\"images\": [ {\"id\": 1, \"file_name\": ");
-        Run r = run("stats", bad.toString());
+        CliRun r = CliRun.of("stats", bad.toString());
         assertOneLineFailure(r, Retina4jCli.EXIT_FAILED, "broken.json");
     }
 
     @Test
     void verboseShowsTheStackTrace(@TempDir Path tmp) throws IOException {
         Path bad = Files.writeString(tmp.resolve("broken.json"), "[1, 2");
-        Run r = run("--verbose", "stats", bad.toString());
+        CliRun r = CliRun.of("--verbose", "stats", bad.toString());
         assertEquals(Retina4jCli.EXIT_FAILED, r.exit());
         assertTrue(r.err().contains("\tat "), r.err());
     }

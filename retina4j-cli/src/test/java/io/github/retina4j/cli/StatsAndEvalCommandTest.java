@@ -16,8 +16,6 @@ import io.github.retina4j.coco.DetectionResult;
 import io.github.retina4j.coco.ResultsJson;
 import io.github.retina4j.cli.Retina4jCli;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,20 +38,11 @@ class StatsAndEvalCommandTest {
                 .imageSize(64, 96).objectSize(16, 40).longTail(12, 1).build()).writeTo(tmp.resolve("shapes"));
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Retina4jCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @Test
     void statsPrintsTheTableAndWritesJsonAndChart() throws IOException {
         Path out = tmp.resolve("stats");
-        Run r = run("stats", files.trainLvis().toString(), "--out", out.toString(), "--top", "2");
+        CliRun r = CliRun.of("stats", files.trainLvis().toString(), "--out", out.toString(), "--top", "2");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("(LVIS)") && r.out().contains("repeat"), r.out());
         JsonNode json = new ObjectMapper().readTree(out.resolve(StatsReport.JSON_FILE).toFile());
@@ -72,7 +61,7 @@ class StatsAndEvalCommandTest {
         Path dets = tmp.resolve("perfect.json");
         ResultsJson.write(dets, perfect);
         Path metrics = tmp.resolve("m/metrics.json");
-        Run r = run("eval", "--gt", files.valLvis().toString(), "--dets", dets.toString(), "--metric", "both",
+        CliRun r = CliRun.of("eval", "--gt", files.valLvis().toString(), "--dets", dets.toString(), "--metric", "both",
                 "--out", metrics.toString());
         assertEquals(0, r.exit(), r.err());
         JsonNode json = new ObjectMapper().readTree(metrics.toFile());
@@ -84,17 +73,17 @@ class StatsAndEvalCommandTest {
     @Test
     void evalRejectsBadResultsFiles() throws IOException {
         Path truncated = Files.writeString(tmp.resolve("truncated.json"), "[{\"image_id\": 1, \"category_id\": ");
-        Run r = run("eval", "--gt", files.valCoco().toString(), "--dets", truncated.toString());
+        CliRun r = CliRun.of("eval", "--gt", files.valCoco().toString(), "--dets", truncated.toString());
         assertEquals(Retina4jCli.EXIT_FAILED, r.exit());
         assertTrue(r.err().contains("truncated.json") && r.err().strip().lines().count() == 1, r.err());
 
         Path unknownImage = tmp.resolve("unknown.json");
         ResultsJson.write(unknownImage, List.of(new DetectionResult(987654, 1, 1, 1, 5, 5, 0.5)));
-        Run u = run("eval", "--gt", files.valCoco().toString(), "--dets", unknownImage.toString());
+        CliRun u = CliRun.of("eval", "--gt", files.valCoco().toString(), "--dets", unknownImage.toString());
         assertEquals(Retina4jCli.EXIT_FAILED, u.exit(), u.out());
         assertTrue(u.err().contains("987654"), u.err());
 
-        Run lvisOnCoco = run("eval", "--gt", files.valCoco().toString(), "--dets", unknownImage.toString(), "--metric", "lvis");
+        CliRun lvisOnCoco = CliRun.of("eval", "--gt", files.valCoco().toString(), "--dets", unknownImage.toString(), "--metric", "lvis");
         assertEquals(Retina4jCli.EXIT_FAILED, lvisOnCoco.exit());
         assertTrue(lvisOnCoco.err().contains("LVIS"), lvisOnCoco.err());
     }
@@ -103,10 +92,10 @@ class StatsAndEvalCommandTest {
     void detectRejectsAFolderWithoutImagesAndABadModelFile() throws IOException {
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         Path notAModel = Files.writeString(tmp.resolve("model.zip"), "not a zip");
-        Run r = run("detect", "--model", notAModel.toString(), empty.toString());
+        CliRun r = CliRun.of("detect", "--model", notAModel.toString(), empty.toString());
         assertEquals(Retina4jCli.EXIT_FAILED, r.exit());
         assertTrue(r.err().contains("no images"), r.err());
-        Run m = run("detect", "--model", notAModel.toString(), files.valImages().toString(), "--out", tmp.resolve("d").toString());
+        CliRun m = CliRun.of("detect", "--model", notAModel.toString(), files.valImages().toString(), "--out", tmp.resolve("d").toString());
         assertEquals(Retina4jCli.EXIT_FAILED, m.exit());
         assertTrue(m.err().contains("model.zip") && m.err().strip().lines().count() == 1, m.err());
     }

@@ -12,8 +12,6 @@ import io.github.retina4j.models.imports.NpzFiles;
 import io.github.retina4j.models.imports.TorchvisionRetinaNetLayout;
 import io.github.retina4j.models.io.ModelFile;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -32,15 +30,6 @@ class TrainFromPretrainedCommandTest {
     static Path tmp;
     static ShapesLtFiles data;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Retina4jCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @BeforeAll
     static void generate() {
@@ -66,7 +55,7 @@ class TrainFromPretrainedCommandTest {
         Map<String, INDArray> sd = NpzFiles.torchvisionResNet("resnet18", 4);
         Path npz = NpzFiles.write(Files.createDirectories(tmp.resolve("r18")).resolve("resnet18.npz"), sd);
         Path out = tmp.resolve("run-backbone");
-        Run r = run(train(out, "--backbone", "resnet18", "--backbone-weights", npz.toString()));
+        CliRun r = CliRun.of(train(out, "--backbone", "resnet18", "--backbone-weights", npz.toString()));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("backbone: 100 tensors from " + npz + "; dropped [fc.weight (ImageNet classifier, not part "
                 + "of the detector), fc.bias (ImageNet classifier, not part of the detector)] and 20 BatchNorm counters"), r.out());
@@ -88,7 +77,7 @@ class TrainFromPretrainedCommandTest {
         Path npz = NpzFiles.write(Files.createDirectories(tmp.resolve("r18b")).resolve("resnet18.npz"),
                 NpzFiles.torchvisionResNet("resnet18", 4));
         Path out = tmp.resolve("run-bad-backbone");
-        Run r = run(train(out, "--backbone", "resnet50", "--backbone-weights", npz.toString()));
+        CliRun r = CliRun.of(train(out, "--backbone", "resnet50", "--backbone-weights", npz.toString()));
         assertEquals(Retina4jCli.EXIT_FAILED, r.exit());
         String err = r.err().strip();
         assertEquals(1, err.lines().count(), err);
@@ -96,7 +85,7 @@ class TrainFromPretrainedCommandTest {
         assertTrue(err.contains("layer1.0.conv1.weight [64, 64, 3, 3] vs backbone.body.layer1.0.conv1_W [64, 64, 1, 1]"), err);
         assertTrue(err.contains("backbone.body.layer1.0.conv3_W"), err);
         assertFalse(Files.exists(out.resolve(TrainCommand.MODEL_FILE)));
-        Run small = run(train(tmp.resolve("run-small"), "--backbone-weights", npz.toString()));
+        CliRun small = CliRun.of(train(tmp.resolve("run-small"), "--backbone-weights", npz.toString()));
         assertEquals(Retina4jCli.EXIT_FAILED, small.exit());
         assertTrue(small.err().contains("--backbone-weights needs a ResNet backbone"), small.err());
     }
@@ -107,10 +96,10 @@ class TrainFromPretrainedCommandTest {
         Path dir = Files.createDirectories(tmp.resolve("tv"));
         Path weights = NpzFiles.copy(NpzFiles.TV_R50W8 + "weights.npz", dir);
         Path imported = dir.resolve("tv.zip");
-        Run imp = run("import", "--torchvision", weights.toString(), "--classes", "coco", "--out", imported.toString());
+        CliRun imp = CliRun.of("import", "--torchvision", weights.toString(), "--classes", "coco", "--out", imported.toString());
         assertEquals(0, imp.exit(), imp.err());
         Path out = tmp.resolve("run-init");
-        Run r = run(train(out, "--init", imported.toString()));
+        CliRun r = CliRun.of(train(out, "--init", imported.toString()));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("new classification layer for 3 classes"), r.out());
         assertTrue(r.out().contains("resnet50 backbone"), r.out());
@@ -122,7 +111,7 @@ class TrainFromPretrainedCommandTest {
         ComputationGraph source = ModelFile.load(imported, false).graph();
         assertEquals(source.getParam("backbone.body.conv1_W"), tuned.graph().getParam("backbone.body.conv1_W"));
 
-        Run wrong = run(train(tmp.resolve("run-init-bad"), "--init", imported.toString(), "--backbone", "resnet18"));
+        CliRun wrong = CliRun.of(train(tmp.resolve("run-init-bad"), "--init", imported.toString(), "--backbone", "resnet18"));
         assertEquals(Retina4jCli.EXIT_FAILED, wrong.exit());
         assertEquals("retina4j train: error: --init " + imported + " is a torchvision RetinaNet on resnet50, not --backbone resnet18",
                 wrong.err().strip());
