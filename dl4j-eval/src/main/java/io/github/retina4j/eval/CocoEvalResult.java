@@ -14,49 +14,27 @@ import java.util.Map;
  * {@code eval['recall']} [T, K, A, M], the 12 summary numbers ({@code COCOeval.stats}), per-category
  * numbers, a printable summary and JSON.
  */
-public final class CocoEvalResult implements EvaluationSummary {
+public final class CocoEvalResult extends EvalResultBase {
 
     /** Names of the 12 summary numbers, in pycocotools' order. */
     public static final List<String> STATS_NAMES = List.of("AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10",
             "AR100", "ARs", "ARm", "ARl");
 
-    private final EvalParams params;
-    private final long[] categoryIds;
     private final String[] categoryNames;
-    private final double[] precision;
-    private final double[] recall;
     private final int[] numGt;
     private final double[] stats;
-    private final List<CategoryMetrics> perCategory;
-    private final Map<String, Long> counts;
 
     CocoEvalResult(EvalParams params, GroundTruth gt, EvaluationEngine.Curves curves, long detections, long truncated) {
-        this.params = params;
-        this.categoryIds = gt.categoryIds();
+        super(params, gt, curves);
         this.categoryNames = gt.categoryNames.clone();
-        this.precision = curves.precision();
-        this.recall = curves.recall();
         this.numGt = curves.numGt();
         this.stats = computeStats();
-        this.perCategory = computePerCategory();
-        Map<String, Long> c = new LinkedHashMap<>();
-        c.put("images", (long) gt.imageCount());
-        c.put("categories", (long) gt.categoryCount());
-        c.put("annotations", (long) gt.annotationCount());
+        Map<String, Long> c = groundTruthCounts(gt);
         c.put("detections", detections);
         c.put("detections_beyond_max_dets_per_image_and_category", truncated);
-        this.counts = Collections.unmodifiableMap(c);
+        setSummaries(computePerCategory(), c);
     }
 
-    private int[] precisionShape() {
-        return new int[] {params.iouThresholds().length, params.recallThresholds().length, categoryIds.length,
-                params.areaRanges().size(), params.maxDets().length};
-    }
-
-    private int[] recallShape() {
-        return new int[] {params.iouThresholds().length, categoryIds.length, params.areaRanges().size(),
-                params.maxDets().length};
-    }
 
     /** pycocotools {@code _summarize(ap, iouThr, areaRng, maxDets)}. */
     public double summarize(boolean ap, Double iouThreshold, String area, int maxDets) {
@@ -116,10 +94,6 @@ public final class CocoEvalResult implements EvaluationSummary {
         return Collections.unmodifiableList(out);
     }
 
-    public EvalParams params() {
-        return params;
-    }
-
     /** The 12 numbers of {@code COCOeval.stats}, in the order of {@link #STATS_NAMES}. */
     public double[] stats() {
         return stats.clone();
@@ -141,11 +115,6 @@ public final class CocoEvalResult implements EvaluationSummary {
             throw new IllegalArgumentException("unknown statistic '" + name + "', expected one of " + STATS_NAMES);
         }
         return stats[i];
-    }
-
-    /** Category ids in the order of the K axis. */
-    public long[] categoryIds() {
-        return categoryIds.clone();
     }
 
     /** Interpolated precision at IoU index t, recall point r, category index k, area a, maxDets index m (−1 = no gt). */
@@ -170,18 +139,6 @@ public final class CocoEvalResult implements EvaluationSummary {
         return recall.clone();
     }
 
-    /** Per-category AP, AP50, AP75, AR@maxDets (area all), in category-id order. */
-    @Override
-    public List<CategoryMetrics> perCategory() {
-        return perCategory;
-    }
-
-    /** Counts of what was evaluated and what was cut (DESIGN §9: nothing silently dropped). */
-    @Override
-    public Map<String, Long> counts() {
-        return counts;
-    }
-
     /** The 12 lines pycocotools' {@code summarize()} prints. */
     @Override
     public String summaryText() {
@@ -203,7 +160,7 @@ public final class CocoEvalResult implements EvaluationSummary {
     /** A table of per-category AP / AP50 / AP75 / AR. */
     @Override
     public String perCategoryTable() {
-        return ReportWriter.perCategoryTable(perCategory, "AR" + params.largestMaxDets(), false);
+        return ReportWriter.perCategoryTable(perCategory(), "AR" + params.largestMaxDets(), false);
     }
 
     /** Summary, per-category numbers, parameters and counts as JSON. */
@@ -213,12 +170,7 @@ public final class CocoEvalResult implements EvaluationSummary {
     }
 
     private void writeJson(JsonGenerator g) throws IOException {
-        ReportWriter.resultJson(g, "coco_bbox", "stats", headline(), perCategory, "AR" + params.largestMaxDets(), params,
-                counts);
-    }
-
-    @Override
-    public String toString() {
-        return summaryText();
+        ReportWriter.resultJson(g, "coco_bbox", "stats", headline(), perCategory(), "AR" + params.largestMaxDets(), params,
+                counts());
     }
 }

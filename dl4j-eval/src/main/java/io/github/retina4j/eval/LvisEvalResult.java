@@ -15,52 +15,30 @@ import java.util.Map;
  * {@code eval['recall']} [T, K, A], its {@code results} (AP, AP50, AP75, APs, APm, APl, APr, APc,
  * APf, AR@300, ARs@300, ARm@300, ARl@300), per-category AP, a printable summary and JSON.
  */
-public final class LvisEvalResult implements EvaluationSummary {
+public final class LvisEvalResult extends EvalResultBase {
 
     private static final String[] FREQUENCIES = {"r", "c", "f"};
 
-    private final EvalParams params;
-    private final long[] categoryIds;
     private final String[] frequency;
-    private final double[] precision;
-    private final double[] recall;
     private final Map<String, Double> results;
-    private final List<CategoryMetrics> perCategory;
-    private final Map<String, Long> counts;
     private final String maxDetsLabel;
 
     LvisEvalResult(EvalParams params, GroundTruth gt, EvaluationEngine.Curves curves, long detections, long beyondPerImage,
                    long zeroArea, long notFederated, long evaluated, long gtZeroArea) {
-        this.params = params;
-        this.categoryIds = gt.categoryIds();
+        super(params, gt, curves);
         this.frequency = gt.categoryFrequency.clone();
-        this.precision = curves.precision();
-        this.recall = curves.recall();
         this.maxDetsLabel = String.valueOf(params.maxDetsPerImage() > 0 ? params.maxDetsPerImage() : params.largestMaxDets());
         this.results = Collections.unmodifiableMap(computeResults());
-        this.perCategory = Collections.unmodifiableList(computePerCategory(gt.categoryNames, curves.numGt()));
-        Map<String, Long> c = new LinkedHashMap<>();
-        c.put("images", (long) gt.imageCount());
-        c.put("categories", (long) gt.categoryCount());
-        c.put("annotations", (long) gt.annotationCount());
+        Map<String, Long> c = groundTruthCounts(gt);
         c.put("annotations_without_positive_area", gtZeroArea);
         c.put("detections", detections);
         c.put("detections_beyond_max_dets_per_image", beyondPerImage);
         c.put("detections_without_positive_area", zeroArea);
         c.put("detections_outside_federated_sets", notFederated);
         c.put("detections_evaluated", evaluated);
-        this.counts = Collections.unmodifiableMap(c);
+        setSummaries(computePerCategory(gt.categoryNames, curves.numGt()), c);
     }
 
-    private int[] precisionShape() {
-        return new int[] {params.iouThresholds().length, params.recallThresholds().length, categoryIds.length,
-                params.areaRanges().size(), params.maxDets().length};
-    }
-
-    private int[] recallShape() {
-        return new int[] {params.iouThresholds().length, categoryIds.length, params.areaRanges().size(),
-                params.maxDets().length};
-    }
 
     private int[] group(String f) {
         int n = 0;
@@ -123,10 +101,6 @@ public final class LvisEvalResult implements EvaluationSummary {
         return out;
     }
 
-    public EvalParams params() {
-        return params;
-    }
-
     /** lvis-api's {@code results}, in its order (AP, AP50, AP75, APs, APm, APl, APr, APc, APf, AR@300, ARs@300, ARm@300, ARl@300). */
     public Map<String, Double> results() {
         return results;
@@ -146,10 +120,6 @@ public final class LvisEvalResult implements EvaluationSummary {
         return v;
     }
 
-    public long[] categoryIds() {
-        return categoryIds.clone();
-    }
-
     /** Precision at IoU index t, recall point r, category index k, area a (−1 = no gt). */
     public double precision(int t, int r, int k, int a) {
         int[] s = precisionShape();
@@ -160,18 +130,6 @@ public final class LvisEvalResult implements EvaluationSummary {
     public double recall(int t, int k, int a) {
         int[] s = recallShape();
         return recall[((t * s[1] + k) * s[2] + a) * s[3] + (s[3] - 1)];
-    }
-
-    /** Per-category AP, AP50, AP75, AR (area all), in category-id order. */
-    @Override
-    public List<CategoryMetrics> perCategory() {
-        return perCategory;
-    }
-
-    /** What was evaluated and what the LVIS rules left out (DESIGN §9). */
-    @Override
-    public Map<String, Long> counts() {
-        return counts;
     }
 
     /** The lines lvis-api's {@code print_results()} prints. */
@@ -195,7 +153,7 @@ public final class LvisEvalResult implements EvaluationSummary {
     /** A table of per-category AP / AP50 / AP75 / AR with the frequency group. */
     @Override
     public String perCategoryTable() {
-        return ReportWriter.perCategoryTable(perCategory, "AR@" + maxDetsLabel, true);
+        return ReportWriter.perCategoryTable(perCategory(), "AR@" + maxDetsLabel, true);
     }
 
     @Override
@@ -204,11 +162,6 @@ public final class LvisEvalResult implements EvaluationSummary {
     }
 
     private void writeJson(JsonGenerator g) throws IOException {
-        ReportWriter.resultJson(g, "lvis_bbox", "results", results, perCategory, "AR@" + maxDetsLabel, params, counts);
-    }
-
-    @Override
-    public String toString() {
-        return summaryText();
+        ReportWriter.resultJson(g, "lvis_bbox", "results", results, perCategory(), "AR@" + maxDetsLabel, params, counts());
     }
 }

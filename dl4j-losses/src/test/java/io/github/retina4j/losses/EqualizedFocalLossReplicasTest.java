@@ -81,9 +81,7 @@ class EqualizedFocalLossReplicasTest {
                 String what = type + " step " + step;
                 // float: the losses sum |G| of float gradients, whose rounding depends on the normaliser
                 double tol = type == DataType.DOUBLE ? 1e-12 : 1e-6;
-                assertArrayClose(Nd4j.createFromArray(single.getPosGrad()), Nd4j.createFromArray(a.getPosGrad()), tol, what + " posGrad");
-                assertArrayClose(Nd4j.createFromArray(single.getNegGrad()), Nd4j.createFromArray(a.getNegGrad()), tol, what + " negGrad");
-                assertArrayClose(Nd4j.createFromArray(single.getPosNeg()), Nd4j.createFromArray(a.getPosNeg()), tol, what + " posNeg");
+                assertSameStatistics(single, a, tol, what);
                 assertArrayEquals(a.getPosGrad(), b.getPosGrad(), what + ": replicas leave with the same state");
                 assertArrayEquals(a.getPosNeg(), b.getPosNeg(), what);
             }
@@ -107,9 +105,14 @@ class EqualizedFocalLossReplicasTest {
         Part.of(batch, 2, 4).trainStep(b);
         driver.mergeRounds(List.of(a.takeRound(), b.takeRound()));
         assertEquals(null, a.takeRound(), "a round is taken once");
-        assertArrayClose(Nd4j.createFromArray(single.getPosGrad()), Nd4j.createFromArray(driver.getPosGrad()), 1e-12, "posGrad");
-        assertArrayClose(Nd4j.createFromArray(single.getNegGrad()), Nd4j.createFromArray(driver.getNegGrad()), 1e-12, "negGrad");
-        assertArrayClose(Nd4j.createFromArray(single.getPosNeg()), Nd4j.createFromArray(driver.getPosNeg()), 1e-12, "posNeg");
+        assertSameStatistics(single, driver, 1e-12, "driver");
+    }
+
+    /** posGrad, negGrad and posNeg of {@code actual} within {@code tol} (relative) of {@code expected}'s. */
+    private static void assertSameStatistics(EqualizedFocalLoss expected, EqualizedFocalLoss actual, double tol, String what) {
+        assertArrayClose(Nd4j.createFromArray(expected.getPosGrad()), Nd4j.createFromArray(actual.getPosGrad()), tol, what + " posGrad");
+        assertArrayClose(Nd4j.createFromArray(expected.getNegGrad()), Nd4j.createFromArray(actual.getNegGrad()), tol, what + " negGrad");
+        assertArrayClose(Nd4j.createFromArray(expected.getPosNeg()), Nd4j.createFromArray(actual.getPosNeg()), tol, what + " posNeg");
     }
 
     private static org.nd4j.linalg.lossfunctions.ILossFunction jsonCopy(EqualizedFocalLoss loss) {

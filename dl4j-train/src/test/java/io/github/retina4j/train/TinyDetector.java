@@ -7,15 +7,12 @@ import io.github.retina4j.data.synthetic.ShapesLtFiles;
 import io.github.retina4j.data.synthetic.ShapesLtGenerator;
 import io.github.retina4j.models.io.ModelFile;
 import io.github.retina4j.models.io.ModelMetadata;
-import io.github.retina4j.models.optimize.MomentumSgd;
-import io.github.retina4j.models.optimize.WarmupStepSchedule;
 import io.github.retina4j.models.retinanet.RetinaNet;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Adam;
@@ -47,14 +44,10 @@ final class TinyDetector {
         /** Adam, lr 1e-3, same warm-up and steps (the default for the small backbone). */
         ADAM;
 
+        /** The recipe's updater, as {@code retina4j train --optimizer sgd|adam} builds it. */
         IUpdater updater(int iterations) {
-            boolean adam = this == ADAM;
-            double lr = adam ? 1e-3 : 0.01 * BATCH_SIZE / 16.0;
-            int warmup = Math.min(WarmupStepSchedule.MMDET_WARMUP_ITERATIONS, iterations / 5);
-            int[] steps = IntStream.of(iterations * 8 / 12, iterations * 11 / 12).filter(v -> v > 0).toArray();
-            WarmupStepSchedule schedule = new WarmupStepSchedule(lr, warmup, WarmupStepSchedule.MMDET_WARMUP_RATIO,
-                    steps, WarmupStepSchedule.MMDET_GAMMA);
-            return adam ? new Adam(schedule) : new MomentumSgd(schedule, MomentumSgd.MMDET_MOMENTUM);
+            OptimizerRecipe o = this == ADAM ? OptimizerRecipe.adamFromScratch() : OptimizerRecipe.mmdetection1x();
+            return o.updater(BATCH_SIZE, iterations);
         }
     }
 

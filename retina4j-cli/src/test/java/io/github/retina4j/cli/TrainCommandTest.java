@@ -35,16 +35,21 @@ class TrainCommandTest {
         return Retina4jCli.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
     }
 
+    /** {@code train} on 6 tiny shapes-lt images of 3 classes in {@code dir}, with the given extra arguments. */
+    static String[] trainArgs(Path dir, int seed, String... more) {
+        ShapesLtFiles files = new ShapesLtGenerator(ShapesLtConfig.builder().seed(seed).numClasses(3).trainImages(6)
+                .valImages(1).imageSize(64, 96).objectSize(16, 40).longTail(4, 1).build()).writeTo(dir);
+        return concat(new String[] {"train", "--annotations", files.trainCoco().toString(), "--images",
+                files.trainImages().toString(), "--image-size", "64", "--no-progress"}, more);
+    }
+
     @Test
     void trainsWritesAModelAndResumes(@TempDir Path tmp) throws IOException {
-        ShapesLtFiles files = new ShapesLtGenerator(ShapesLtConfig.builder().seed(5).numClasses(3).trainImages(6).valImages(2)
-                .imageSize(64, 96).objectSize(16, 40).longTail(4, 1).build()).writeTo(tmp.resolve("data"));
         Path out = tmp.resolve("run");
         // The schedule is given explicitly: by default it depends on --iterations, and a resumed run keeps the
         // schedule of the run it continues, so only then does a 2 + 1 run match an uninterrupted 3-iteration one.
-        String[] data = {"train", "--annotations", files.trainCoco().toString(), "--images", files.trainImages().toString(),
-                "--batch-size", "2", "--image-size", "64", "--checkpoint-every", "1", "--no-progress",
-                "--lr", "0.002", "--warmup-iters", "1", "--steps", "2"};
+        String[] data = trainArgs(tmp.resolve("data"), 5, "--batch-size", "2", "--checkpoint-every", "1",
+                "--lr", "0.002", "--warmup-iters", "1", "--steps", "2");
         String[] common = concat(data, "--out", out.toString());
         StringWriter err = new StringWriter();
         assertEquals(0, run(err, concat(common, "--iterations", "2")), err.toString());
@@ -85,12 +90,9 @@ class TrainCommandTest {
 
     @Test
     void trainsWithTwoWorkersAndResumes(@TempDir Path tmp) throws IOException {
-        ShapesLtFiles files = new ShapesLtGenerator(ShapesLtConfig.builder().seed(6).numClasses(3).trainImages(6).valImages(1)
-                .imageSize(64, 64).objectSize(16, 32).longTail(4, 1).build()).writeTo(tmp.resolve("data"));
         Path out = tmp.resolve("run");
-        String[] common = {"train", "--annotations", files.trainCoco().toString(), "--images", files.trainImages().toString(),
-                "--out", out.toString(), "--batch-size", "1", "--image-size", "64", "--cls-loss", "efl",
-                "--checkpoint-every", "2", "--no-progress"};
+        String[] common = trainArgs(tmp.resolve("data"), 6, "--out", out.toString(), "--batch-size", "1", "--cls-loss", "efl",
+                "--checkpoint-every", "2");
         StringWriter err = new StringWriter();
         assertEquals(0, run(err, concat(common, "--workers", "2", "--iterations", "2")), err.toString());
         try (Detector d = Detector.load(out.resolve(TrainCommand.MODEL_FILE))) {

@@ -72,13 +72,21 @@ public final class Boxes {
      * instead of NaN.
      */
     public static INDArray iou(INDArray a, INDArray b) {
+        return pairMatrix(a, b, Boxes::iou);
+    }
+
+    /** Fills {@code out[i·B + j]} for flat boxes {@code a}, {@code b}. */
+    private interface PairFill {
+        void fill(double[] a, double[] b, double[] out);
+    }
+
+    /** The {@code [G, A]} matrix of a pairwise measure of {@code a [G, 4]} and {@code b [A, 4]}, in a's data type. */
+    private static INDArray pairMatrix(INDArray a, INDArray b, PairFill measure) {
         double[] fa = toFlat(a, "boxes a");
         double[] fb = toFlat(b, "boxes b");
-        int g = fa.length / 4;
-        int n = fb.length / 4;
-        double[] out = new double[g * n];
-        iou(fa, fb, out);
-        return Nd4j.create(out, new long[] {g, n}, DataType.DOUBLE).castTo(a.dataType());
+        double[] out = new double[fa.length / 4 * (fb.length / 4)];
+        measure.fill(fa, fb, out);
+        return Nd4j.create(out, new long[] {fa.length / 4, fb.length / 4}, DataType.DOUBLE).castTo(a.dataType());
     }
 
     /** Primitive IoU matrix: {@code out[i·B + j]} = IoU(a_i, b_j) for flat boxes {@code a}, {@code b}. */
@@ -135,17 +143,14 @@ public final class Boxes {
      * ignore anchors that lie inside crowd regions. A zero-area {@code b} box gets 0.
      */
     public static INDArray iof(INDArray a, INDArray b) {
-        double[] fa = toFlat(a, "boxes a");
-        double[] fb = toFlat(b, "boxes b");
-        int g = fa.length / 4;
-        int n = fb.length / 4;
-        double[] out = new double[g * n];
-        for (int i = 0; i < g; i++) {
-            for (int j = 0; j < n; j++) {
-                out[i * n + j] = iof(fa, i, fb, j);
+        return pairMatrix(a, b, (fa, fb, out) -> {
+            int n = fb.length / 4;
+            for (int i = 0; i < fa.length / 4; i++) {
+                for (int j = 0; j < n; j++) {
+                    out[i * n + j] = iof(fa, i, fb, j);
+                }
             }
-        }
-        return Nd4j.create(out, new long[] {g, n}, DataType.DOUBLE).castTo(a.dataType());
+        });
     }
 
     /** intersection(a_i, b_j) / area(b_j) on flat arrays; 0 for a non-positive area of b_j. */
@@ -171,19 +176,26 @@ public final class Boxes {
 
     /** COCO {@code [x, y, w, h]} → {@code (x1, y1, x2, y2)} (a new array). */
     public static INDArray xywhToXyxy(INDArray xywh) {
-        requireBoxes(xywh, "xywh boxes");
-        INDArray out = xywh.dup();
-        out.getColumn(2).addi(xywh.getColumn(0));
-        out.getColumn(3).addi(xywh.getColumn(1));
-        return out;
+        return shiftFarCorner(xywh, "xywh boxes", true);
     }
 
     /** {@code (x1, y1, x2, y2)} → COCO {@code [x, y, w, h]} (a new array). */
     public static INDArray xyxyToXywh(INDArray xyxy) {
-        requireBoxes(xyxy, "xyxy boxes");
-        INDArray out = xyxy.dup();
-        out.getColumn(2).subi(xyxy.getColumn(0));
-        out.getColumn(3).subi(xyxy.getColumn(1));
+        return shiftFarCorner(xyxy, "xyxy boxes", false);
+    }
+
+    /** A copy of {@code boxes} with columns 2 and 3 plus (corners from sizes) or minus (sizes from corners) 0 and 1. */
+    private static INDArray shiftFarCorner(INDArray boxes, String what, boolean add) {
+        requireBoxes(boxes, what);
+        INDArray out = boxes.dup();
+        for (int c = 2; c < 4; c++) {
+            INDArray near = boxes.getColumn(c - 2);
+            if (add) {
+                out.getColumn(c).addi(near);
+            } else {
+                out.getColumn(c).subi(near);
+            }
+        }
         return out;
     }
 
