@@ -42,7 +42,7 @@ class Retina4jCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "train", "eval", "detect", "stats", "bench"})
+    @ValueSource(strings = {"demo", "train", "eval", "detect", "import", "stats", "bench"})
     void everySubCommandHasHelp(String cmd) {
         Run r = run(cmd, "--help");
         assertEquals(0, r.exit(), r.err());
@@ -50,7 +50,7 @@ class Retina4jCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "train", "eval", "detect", "stats", "bench"})
+    @ValueSource(strings = {"demo", "train", "eval", "detect", "import", "stats", "bench"})
     void unknownOptionIsAUsageError(String cmd) {
         assertOneLineFailure(run(cmd, "--no-such-option"), Retina4jCli.EXIT_USAGE, "retina4j " + cmd, "--no-such-option");
     }
