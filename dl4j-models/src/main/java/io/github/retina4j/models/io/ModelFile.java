@@ -73,9 +73,20 @@ public final class ModelFile {
                 Path entry = zip.getPath(METADATA_ENTRY);
                 Files.writeString(entry, metadata.toJson(), StandardCharsets.UTF_8);
             }
+            shareable(tmp);
             Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * A temporary file is created owner-only (0600); a model file is meant to be read by whoever deploys it, so it
+     * gets the permissions an ordinary new file has (rw-r--r--). Ignored where the file system has no POSIX modes.
+     */
+    private static void shareable(Path file) throws IOException {
+        if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
     }
 

@@ -69,6 +69,10 @@ class ModelFileTest {
         assertEquals(back.categories(), ModelFile.readMetadata(file).categories());
         // no temporary files are left next to the model
         assertArrayEquals(new String[] {"model.zip"}, Files.list(file.getParent()).map(p -> p.getFileName().toString()).toArray());
+        // readable by others, as an ordinary file (the temporary file it was written to was owner-only)
+        if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
+            assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        }
     }
 
     @Test
