@@ -108,8 +108,9 @@ class ReadmeEmbeddingExampleTest {
     }
 
     /**
-     * This test's class path without {@link #NOT_EMBEDDED}: a reactor module is its {@code target/classes} folder, an
-     * installed one its jar under {@code io/github/retina4j/<module>/}.
+     * This test's class path without {@link #NOT_EMBEDDED}: a reactor module is its {@code target/classes} folder or,
+     * once packaged ({@code mvn verify}), its jar in {@code target/}; an installed one its jar under
+     * {@code io/github/retina4j/<module>/}.
      */
     static List<String> embeddingClassPath() {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -124,8 +125,10 @@ class ReadmeEmbeddingExampleTest {
 
     private static String retina4jModule(Path entry) {
         Path p = entry.toAbsolutePath().normalize();
-        if (p.endsWith(Path.of("target", "classes")) || p.endsWith(Path.of("target", "test-classes"))) {
-            return p.getParent().getParent().getFileName().toString();
+        Path parent = p.getParent();
+        if (parent != null && parent.getFileName() != null && parent.getFileName().toString().equals("target")
+                && parent.getParent() != null) {
+            return parent.getParent().getFileName().toString();   // <module>/target/classes or <module>/target/<jar>
         }
         String s = p.toString().replace(File.separatorChar, '/');
         int i = s.indexOf("/io/github/retina4j/");
