@@ -41,13 +41,14 @@ import java.util.Map;
  * inference (batch 1, network forward; post-processing timed separately) at 512×512 and 800×1333,
  * with the achieved GFLOP/s from an analytic count of the convolution (and non-local) multiply-adds,
  * and — when {@code /usr/bin/python3} can import torch and torchvision — the ratio against torchvision's
- * {@code retinanet_resnet50_fpn} (same layout: frozen BN, stem + layer1 frozen, P6 from P5, 80 classes)
+ * {@code retinanet_resnet50_fpn} (same layout: frozen BN, stem + layer1 frozen, P6 from P5, same number of classes)
  * measured in the same run with the same thread count.
  *
  * <p>Sizes are padded inputs: 512×512, 800×1344 (800×1333 padded to the divisor 32), for RetinaNet and
  * Libra RetinaNet alike (the balanced feature pyramid resizes to any level sizes). Not a test: run with
- * {@code java ... ModelBenchmark [warmup=2] [iterations=3] [sizes=512x512,800x1344] [torch|notorch]
- * [models=retinanet,libra]}.
+ * {@code java --add-modules jdk.incubator.vector ... ModelBenchmark [warmup=2] [iterations=3]
+ * [sizes=512x512,800x1344] [torch|notorch] [models=retinanet,libra] [classes=80]} (the module flag gives the focal
+ * loss its vector kernel, as the {@code retina4j} launcher does).
  *
  * <p>The training FLOPs are counted as 3× the forward FLOPs (backward ≈ 2× forward), the usual
  * convention; frozen layers skip their weight gradients in both libraries, so this slightly overstates
@@ -56,7 +57,8 @@ import java.util.Map;
  */
 public final class ModelBenchmark {
 
-    private static final int CLASSES = 80;
+    /** Number of classes: 80 (COCO) unless given (1203 for LVIS: the classification conv grows to 9×1203 outputs). */
+    private static int classes = 80;
     private static final int TRAIN_BATCH = 2;
 
     private ModelBenchmark() {
@@ -68,9 +70,10 @@ public final class ModelBenchmark {
         String sizesArg = args.length > 2 ? args[2] : "512x512,800x1344";
         boolean skipTorch = args.length > 3 && args[3].equals("notorch");
         String[] models = args.length > 4 ? args[4].split(",") : new String[] {"retinanet", "libra"};
+        classes = args.length > 5 ? Integer.parseInt(args[5]) : classes;
         int threads = Runtime.getRuntime().availableProcessors();
-        System.out.printf(Locale.ROOT, "ModelBenchmark: %d threads, warmup %d, %d timed iterations (median), load average %s%n",
-                threads, warmup, iterations, BenchStats.loadAverage());
+        System.out.printf(Locale.ROOT, "ModelBenchmark: %d classes, %d threads, warmup %d, %d timed iterations (median), load average %s%n",
+                classes, threads, warmup, iterations, BenchStats.loadAverage());
         List<String> rows = new ArrayList<>();
         for (String model : models) {
             for (String s : sizesArg.split(",")) {
@@ -88,7 +91,7 @@ public final class ModelBenchmark {
     }
 
     private static RetinaNetConfig config(String model) {
-        RetinaNetConfig.Builder b = new RetinaNetConfig.Builder(CLASSES).backbone(ResNetConfig.of(50))
+        RetinaNetConfig.Builder b = new RetinaNetConfig.Builder(classes).backbone(ResNetConfig.of(50))
                 .fpn(FpnConfig.torchvision()).head(HeadConfig.paper())
                 .classLoss(new SigmoidFocalLoss()).boxLoss(new L1Loss())
                 // Momentum SGD as in training, at learning rate 0: the same update arithmetic, but the randomly
@@ -152,6 +155,9 @@ public final class ModelBenchmark {
         }
         double trainMedian = BenchStats.median(train);
         System.out.printf(Locale.ROOT, "  training: %s s (score %.4f)%n", Arrays.toString(train), graph.score());
+        double loss = classLossSeconds(cfg, batch, iterations);
+        System.out.printf(Locale.ROOT, "  class loss alone (gradient + score on the step's [N·A, C] arrays): %.3f s = %.1f%% of the step%n",
+                loss, 100 * loss / trainMedian);
         graph = null;
         System.gc();
 
@@ -167,14 +173,46 @@ public final class ModelBenchmark {
                 torchInf, infRatio, BenchStats.median(pp));
     }
 
+    /**
+     * Median seconds of the class loss's gradient + score, as DL4J's output layer asks for them in a step (inside a
+     * workspace), on arrays of the step's [N·A, C] shape: the batch's labels and mask, logits at an untrained head's
+     * level. Measured in the same process right after the steps, so the share of the step is read under the same load.
+     */
+    private static double classLossSeconds(RetinaNetConfig cfg, MultiDataSet batch, int iterations) {
+        INDArray y3 = batch.getLabels(0);
+        long n = y3.size(0);
+        long c = y3.size(1);
+        long a = y3.size(2);
+        INDArray labels = y3.permute(0, 2, 1).dup('c').reshape('c', n * a, c);
+        INDArray mask = batch.getLabelsMaskArray(0).dup('c').reshape('c', n * a, 1);
+        INDArray logits = Nd4j.randn(DataType.FLOAT, n * a, c).muli(2).subi(4);
+        org.nd4j.linalg.activations.IActivation identity = new org.nd4j.linalg.activations.impl.ActivationIdentity();
+        org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration ws = org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration
+                .builder().policyAllocation(org.nd4j.linalg.api.memory.enums.AllocationPolicy.OVERALLOCATE)
+                .policyLearning(org.nd4j.linalg.api.memory.enums.LearningPolicy.FIRST_LOOP).build();
+        double[] t = new double[iterations];
+        for (int i = -1; i < iterations; i++) {           // one warm-up call
+            long t0 = System.nanoTime();
+            try (org.nd4j.linalg.api.memory.MemoryWorkspace w = Nd4j.getWorkspaceManager()
+                    .getAndActivateWorkspace(ws, "MODEL_BENCHMARK_LOSS")) {
+                cfg.classLoss().computeGradient(labels, logits, identity, mask);
+                cfg.classLoss().computeScore(labels, logits, identity, mask, false);
+            }
+            if (i >= 0) {
+                t[i] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        return BenchStats.median(t);
+    }
+
     private static String fmt(double s) {
         return String.format(Locale.ROOT, "%.2f", s);
     }
 
     private static CategoryMapping categories() {
-        int[] ids = new int[CLASSES];
-        String[] names = new String[CLASSES];
-        for (int i = 0; i < CLASSES; i++) {
+        int[] ids = new int[classes];
+        String[] names = new String[classes];
+        for (int i = 0; i < classes; i++) {
             ids[i] = i + 1;
             names[i] = "class" + i;
         }
@@ -185,7 +223,7 @@ public final class ModelBenchmark {
     private static MultiDataSet randomBatch(int n, int h, int w, int a) {
         INDArray x = Nd4j.randn(DataType.FLOAT, n, 3, h, w);
         INDArray positive = Nd4j.rand(DataType.FLOAT, n, a).lt(0.001).castTo(DataType.FLOAT);
-        INDArray cls = Nd4j.zeros(DataType.FLOAT, n, CLASSES, a);
+        INDArray cls = Nd4j.zeros(DataType.FLOAT, n, classes, a);
         // class 0 for every positive: enough for timing (the loss work does not depend on which class)
         cls.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(0),
                 org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(positive);
@@ -254,7 +292,7 @@ public final class ModelBenchmark {
         }
         Map<String, Double> result = BenchStats.pythonResults("  torchvision: ", TORCH_SCRIPT, String.valueOf(h),
                 String.valueOf(w), String.valueOf(warmup), String.valueOf(iterations), String.valueOf(threads),
-                String.valueOf(CLASSES));
+                String.valueOf(classes));
         if (result == null || !result.containsKey("train") || !result.containsKey("forward")) {
             System.out.println("  torchvision: no timings, no ratio");
             return null;

@@ -38,5 +38,11 @@
  * </ol>
  * {@link io.github.retina4j.losses.SoftmaxEqualizationLoss} is a classification loss and follows DL4J's own
  * convention instead (sum over examples, averaged by DL4J with {@code miniBatch(true)}).
+ *
+ * <h2>Speed</h2>
+ * Focal, equalized focal and equalization focal loss evaluate score and gradient in one pass over the arrays
+ * (identity activation, float or double). On float32 that pass uses the JDK's incubating Vector API when the JVM is
+ * started with {@code --add-modules jdk.incubator.vector} (the {@code retina4j} launcher does; {@code java -jar}
+ * cannot), about 10× faster than the scalar kernel every other JVM runs (same results within 1e-6).
  */
 package io.github.retina4j.losses;
