@@ -43,9 +43,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Score + gradient of the dense classification losses as DL4J's output layer asks for them in a training step
- * ({@code ComputationGraph.computeGradientAndScore}: {@code computeGradient}, then {@code computeScore}, inside the
- * layer's workspace), on float32 logits of the shape {@code RnnLossLayer} passes, [N·A, C]:
+ * Score + gradient of the dense classification losses as the detectors' output layer asks for them in a training step
+ * (one {@code computeGradientAndScore} call inside the layer's workspace: {@code SinglePassLossLayer}, DESIGN §10.13),
+ * on float32 logits of the shape the layer passes, [N·A, C]:
  * <ul>
  *   <li>{@code 240000x80}: RetinaNet on COCO, 2 images at 800×1333 (~120 000 anchors each, DESIGN §8);</li>
  *   <li>{@code 98208x1203}: RetinaNet on LVIS, 2 images at 512×512 (49 104 anchors each, 1203 classes).</li>
@@ -54,7 +54,7 @@ import java.util.concurrent.TimeUnit;
  * times: DESIGN §8's "a few passes over memory") and DL4J's stock {@code LossBinaryXENT} (sigmoid activation, which it
  * applies to a copy as an output layer does); and, where Debian's torch is installed, torchvision's
  * {@code sigmoid_focal_loss} forward + autograd backward on the same shape with the same thread count.
- * RnnLossLayer also hands each call a fresh copy of the logits; that copy is DL4J's cost, not the loss's, and is left
+ * The layer also hands the loss a fresh copy of the logits; that copy is DL4J's cost, not the loss's, and is left
  * out here.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp <classpath> io.github.retina4j.bench.LossBenchmark
@@ -158,9 +158,9 @@ public class LossBenchmark {
 
     private INDArray step(ILossFunction loss, IActivation activation, boolean copy) {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, "LOSS_BENCHMARK")) {
-            INDArray g = loss.computeGradient(labels, copy ? logits.dup() : logits, activation, mask);
-            double s = loss.computeScore(labels, copy ? logits.dup() : logits, activation, mask, false);
-            return s > Double.MAX_VALUE ? null : g;
+            org.nd4j.common.primitives.Pair<Double, INDArray> r =
+                    loss.computeGradientAndScore(labels, copy ? logits.dup() : logits, activation, mask, false);
+            return r.getFirst() > Double.MAX_VALUE ? null : r.getSecond();
         }
     }
 

@@ -47,7 +47,7 @@ import java.util.Map;
  * <p>Sizes are padded inputs: 512×512, 800×1344 (800×1333 padded to the divisor 32), for RetinaNet and
  * Libra RetinaNet alike (the balanced feature pyramid resizes to any level sizes). Not a test: run with
  * {@code java --add-modules jdk.incubator.vector ... ModelBenchmark [warmup=2] [iterations=3]
- * [sizes=512x512,800x1344] [torch|notorch] [models=retinanet,libra] [classes=80]} (the module flag gives the focal
+ * [sizes=512x512,800x1344] [torch|notorch] [models=retinanet,libra] [classes=80] [single-pass|dl4j]} (the module flag gives the focal
  * loss its vector kernel, as the {@code retina4j} launcher does).
  *
  * <p>The training FLOPs are counted as 3× the forward FLOPs (backward ≈ 2× forward), the usual
@@ -59,6 +59,11 @@ public final class ModelBenchmark {
 
     /** Number of classes: 80 (COCO) unless given (1203 for LVIS: the classification conv grows to 9×1203 outputs). */
     private static int classes = 80;
+    /**
+     * Output layers: "single-pass" (the detectors' {@code SinglePassLossLayer}, one loss call per step) or "dl4j"
+     * (DL4J's {@code RnnLossLayer}, gradient and score as two calls; the layer the detectors used before, DESIGN §10.13).
+     */
+    private static String outputs = "single-pass";
     private static final int TRAIN_BATCH = 2;
 
     private ModelBenchmark() {
@@ -71,9 +76,14 @@ public final class ModelBenchmark {
         boolean skipTorch = args.length > 3 && args[3].equals("notorch");
         String[] models = args.length > 4 ? args[4].split(",") : new String[] {"retinanet", "libra"};
         classes = args.length > 5 ? Integer.parseInt(args[5]) : classes;
+        outputs = args.length > 6 ? args[6] : outputs;
+        if (!outputs.equals("single-pass") && !outputs.equals("dl4j")) {
+            throw new IllegalArgumentException("outputs must be single-pass or dl4j, got " + outputs);
+        }
         int threads = Runtime.getRuntime().availableProcessors();
-        System.out.printf(Locale.ROOT, "ModelBenchmark: %d classes, %d threads, warmup %d, %d timed iterations (median), load average %s%n",
-                classes, threads, warmup, iterations, BenchStats.loadAverage());
+        System.out.printf(Locale.ROOT, "ModelBenchmark: %d classes, %s output layers, loss kernel %s, %d threads, warmup %d, %d timed iterations (median), load average %s%n",
+                classes, outputs, System.getProperty("retina4j.losses.vector", "default"), threads, warmup, iterations,
+                BenchStats.loadAverage());
         List<String> rows = new ArrayList<>();
         for (String model : models) {
             for (String s : sizesArg.split(",")) {
@@ -107,6 +117,13 @@ public final class ModelBenchmark {
             throws Exception {
         RetinaNetConfig cfg = config(model);
         ComputationGraph graph = RetinaNet.build(cfg);
+        if (outputs.equals("dl4j")) {
+            String json = graph.getConfiguration().toJson().replace(
+                    "\"" + io.github.retina4j.models.dl4j.SinglePassLossLayer.class.getName() + "\"",
+                    "\"" + org.deeplearning4j.nn.conf.layers.RnnLossLayer.class.getName() + "\"");
+            graph = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
+            graph.init();
+        }
         double forwardFlops = forwardFlops(graph.getConfiguration(), cfg, h, w);
         AnchorGenerator anchors = new AnchorGenerator(AnchorConfig.retinaNet());
         int a = anchors.numAnchors(h, w);
@@ -174,8 +191,8 @@ public final class ModelBenchmark {
     }
 
     /**
-     * Median seconds of the class loss's gradient + score, as DL4J's output layer asks for them in a step (inside a
-     * workspace), on arrays of the step's [N·A, C] shape: the batch's labels and mask, logits at an untrained head's
+     * Median seconds of the class loss's gradient + score, as the output layer asks for them in a step (inside a
+     * workspace; one call or two, see {@link #outputs}), on arrays of the step's [N·A, C] shape: the batch's labels and mask, logits at an untrained head's
      * level. Measured in the same process right after the steps, so the share of the step is read under the same load.
      */
     private static double classLossSeconds(RetinaNetConfig cfg, MultiDataSet batch, int iterations) {
@@ -195,8 +212,12 @@ public final class ModelBenchmark {
             long t0 = System.nanoTime();
             try (org.nd4j.linalg.api.memory.MemoryWorkspace w = Nd4j.getWorkspaceManager()
                     .getAndActivateWorkspace(ws, "MODEL_BENCHMARK_LOSS")) {
-                cfg.classLoss().computeGradient(labels, logits, identity, mask);
-                cfg.classLoss().computeScore(labels, logits, identity, mask, false);
+                if (outputs.equals("dl4j")) {
+                    cfg.classLoss().computeGradient(labels, logits, identity, mask);
+                    cfg.classLoss().computeScore(labels, logits, identity, mask, false);
+                } else {
+                    cfg.classLoss().computeGradientAndScore(labels, logits, identity, mask, false);
+                }
             }
             if (i >= 0) {
                 t[i] = (System.nanoTime() - t0) / 1e9;

@@ -32,12 +32,11 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  *       S/N: multiply by N for display). See {@code package-info} for the full recipe.</li>
  * </ul>
  *
- * <h2>No score/gradient cache</h2>
- * In a training step DL4J asks for the gradient, then for the score, of the same values. A cache keyed on the arrays
- * would not help: {@code RnnLossLayer} hands each call fresh copies of labels and pre-output
- * ({@code DenseLossCallPatternTest}), and an in-place change of an array cannot be seen without reading it. An exact
- * content check (copies of x and y kept by the gradient call, compared by the score call) reads four arrays and writes
- * two; the fused score pass ({@link FusedFocalKernel}) reads two and costs about as much, so the score is recomputed.
+ * <h2>One call per training step</h2>
+ * {@link #computeGradientAndScore} evaluates score and gradient in one pass. DL4J's {@code RnnLossLayer} would instead
+ * ask for the gradient, then for the score, on fresh copies of the same arrays, which a loss cannot recognise without
+ * reading them again; the detectors' output layer ({@code SinglePassLossLayer} in dl4j-models, DESIGN §10.13) makes the
+ * one call and keeps the score, so the losses keep no cache.
  */
 public abstract class AbstractDenseLoss implements ILossFunction {
 

@@ -21,11 +21,11 @@ import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.RnnLossLayer;
+import io.github.retina4j.models.dl4j.SinglePassLossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
-import org.nd4j.linalg.activations.Activation;
 
 /**
  * Builds RetinaNet (Lin et al. 2017, "Focal Loss for Dense Object Detection") and, when the config has a
@@ -161,8 +161,9 @@ public final class RetinaNet {
         return graph;
     }
 
+    /** DL4J's {@link RnnLossLayer}, evaluating its loss once per training step (DESIGN §10.13). */
     private static RnnLossLayer output(org.nd4j.linalg.lossfunctions.ILossFunction loss) {
-        return new RnnLossLayer.Builder().lossFunction(loss).activation(Activation.IDENTITY).build();
+        return SinglePassLossLayer.of(loss);
     }
 
     private static final String[] BN_RUNNING_STATISTICS = {
