@@ -115,6 +115,14 @@ class TrainCommandTest {
         try (Detector d = Detector.load(out.resolve(TrainCommand.MODEL_FILE))) {
             assertEquals(io.github.retina4j.models.retinanet.RetinaNet.JOINT_OUTPUT, d.metadata().classOutput());
         }
+        // data-parallel workers replicate the joint loss like any other
+        Path parallel = tmp.resolve("parallel");
+        StringWriter errWorkers = new StringWriter();
+        assertEquals(0, run(errWorkers, concat(common, "--workers", "2", "--out", parallel.toString())),
+                errWorkers.toString());
+        try (Detector d = Detector.load(parallel.resolve(TrainCommand.MODEL_FILE))) {
+            assertEquals(3, d.metadata().categories().size());
+        }
         for (String[] bad : new String[][] {{"--cls-loss", "efl"}, {"--model", "libra"}, {"--box-loss", "l1"}}) {
             Path badOut = tmp.resolve("bad-" + bad[1]);
             StringWriter e = new StringWriter();
