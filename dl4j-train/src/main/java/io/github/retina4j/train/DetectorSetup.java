@@ -8,6 +8,7 @@ import io.github.retina4j.losses.EqualizationFocalLoss;
 import io.github.retina4j.losses.EqualizationLoss;
 import io.github.retina4j.losses.EqualizedFocalLoss;
 import io.github.retina4j.losses.L1Loss;
+import io.github.retina4j.losses.PisaLoss;
 import io.github.retina4j.losses.SigmoidFocalLoss;
 import io.github.retina4j.losses.SmoothL1Loss;
 import io.github.retina4j.models.backbone.BackboneConfig;
@@ -102,12 +103,34 @@ public final class DetectorSetup {
         return b.build();
     }
 
+    /**
+     * PISA (DESIGN §3.6, {@code retina4j train --pisa}): {@code config} with the joint {@link PisaLoss} (ISR-P k 2 bias 0,
+     * CARL k 1 bias 0.2, smooth L1 β 0.11: mmdetection {@code pisa_retinanet_r50_fpn_1x}) on its focal loss's α and γ
+     * and the box coder's delta scaling. PISA is defined on the sigmoid focal loss and smooth L1 only.
+     *
+     * @throws IllegalArgumentException naming the loss when the class loss is not focal or the box loss not smooth L1
+     */
+    public static RetinaNetConfig pisa(RetinaNetConfig config) {
+        if (!(config.classLoss() instanceof SigmoidFocalLoss focal) || config.classLoss().getClass() != SigmoidFocalLoss.class) {
+            throw new IllegalArgumentException("--pisa needs --cls-loss focal, got " + config.classLoss());
+        }
+        if (config.boxLoss() == null || config.boxLoss().getClass() != SmoothL1Loss.class) {
+            throw new IllegalArgumentException("--pisa needs a smooth L1 box loss (--box-loss smooth-l1, or the retinanet "
+                    + "recipe's), got " + config.boxLoss());
+        }
+        double[] stds = DetectionTargetIterator.retinaNetEncoder(config).boxCoder().stds();
+        return config.toBuilder().jointLoss(new PisaLoss(focal.getAlpha(), focal.getGamma(), true, PisaLoss.DEFAULT_ISR_K,
+                PisaLoss.DEFAULT_ISR_BIAS, true, PisaLoss.DEFAULT_CARL_K, PisaLoss.DEFAULT_CARL_BIAS, PisaLoss.DEFAULT_BETA,
+                stds)).build();
+    }
+
     /** Metadata saved with the model: classes, the preprocessing used in training, anchors, coder, post-processing. */
     public static ModelMetadata metadata(CocoDataset train, RetinaNetConfig config, int longEdge, int shortEdge) {
         // anchors and box coder exactly as the training targets were encoded
         TargetEncoder encoder = DetectionTargetIterator.retinaNetEncoder(config);
+        boolean joint = config.jointLoss() != null;
         return new ModelMetadata(train.categoryMapping(), PreprocessConfig.of(shortEdge, longEdge, config.sizeDivisor()),
                 encoder.anchorGenerator().config(), encoder.boxCoder(), PostProcessConfig.coco(),
-                RetinaNet.CLASS_OUTPUT, RetinaNet.BOX_OUTPUT, null);
+                joint ? RetinaNet.JOINT_OUTPUT : RetinaNet.CLASS_OUTPUT, joint ? RetinaNet.JOINT_OUTPUT : RetinaNet.BOX_OUTPUT, null);
     }
 }

@@ -65,11 +65,20 @@ class TrainedModelFilesTest {
         }
         // Libra RetinaNet adds the balanced feature pyramid's vertices and the balanced L1 loss
         train("libra", TinyDetector.Optimizer.SGD);
+        // PISA (--pisa): one joint output and dl4j-losses' PisaLoss
+        train("retinanet", TinyDetector.Optimizer.ADAM, true);
     }
 
     private static void train(String model, TinyDetector.Optimizer optimizer) throws IOException {
-        String name = model + "-" + optimizer.name().toLowerCase(Locale.ROOT);
+        train(model, optimizer, false);
+    }
+
+    private static void train(String model, TinyDetector.Optimizer optimizer, boolean pisa) throws IOException {
+        String name = model + "-" + optimizer.name().toLowerCase(Locale.ROOT) + (pisa ? "-pisa" : "");
         RetinaNetConfig config = TinyDetector.config(data, model, optimizer.updater(ITERATIONS));
+        if (pisa) {
+            config = DetectorSetup.pisa(config);
+        }
         Path run = dir.resolve(name);
         TrainingResult result;
         try (TrainingData.CloseableIterator it = TinyDetector.iterator(data, config)) {

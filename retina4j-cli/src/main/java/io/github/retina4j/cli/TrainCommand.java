@@ -74,6 +74,10 @@ public final class TrainCommand implements Callable<Integer> {
             description = "recipe | smooth-l1 | l1 | balanced-l1 (default: the model's recipe: smooth-l1 for retinanet, balanced-l1 for libra).")
     String boxLoss;
 
+    @Option(names = "--pisa", description = "Prime Sample Attention (ISR-P + CARL, mmdetection's PISA RetinaNet); needs "
+            + "--cls-loss focal and a smooth L1 box loss.")
+    boolean pisa;
+
     @Option(names = "--rfs", description = "Repeat factor sampling (LVIS), threshold --rfs-threshold.")
     boolean repeatFactorSampling;
 
@@ -156,6 +160,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (initLayout != null) {
             config = TrainingInit.withLayout(config, initLayout);
         }
+        if (pisa) {
+            config = DetectorSetup.pisa(config);
+        }
         ModelMetadata metadata = DetectorSetup.metadata(train, config, imageSize, imageSize);
         if (initLayout != null) {
             metadata = metadata.withModelConfig(initLayout.withNumClasses(config.numClasses()).toJson());
@@ -179,7 +186,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         final ModelMetadata savedMetadata = metadata;
         console.printf("training %s (%s backbone, %s + %s, %s, clip %s) on %s: %d images, %d classes, %d iterations of %d images%s%n",
-                choice.model(), choice.backbone(), choice.clsLoss(), config.boxLoss(), recipe.optimizer(),
+                choice.model(), choice.backbone(), choice.clsLoss() + (pisa ? " with PISA" : ""), config.boxLoss(), recipe.optimizer(),
                 recipe.maxGradNorm(), annotations,
                 train.images().size(), train.categories().size(), iterations, effectiveBatch,
                 workers == 1 ? "" : " (" + workers + " workers × " + batchSize + ")");

@@ -106,6 +106,32 @@ class TrainCommandTest {
         assertTrue(err3.toString().contains("--workers"), err3.toString());
     }
 
+    @Test
+    void trainsWithPisaAndRejectsItWithLossesItDoesNotSupport(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("run");
+        String[] common = trainArgs(tmp.resolve("data"), 7, "--batch-size", "2", "--iterations", "2", "--pisa");
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, concat(common, "--out", out.toString())), err.toString());
+        try (Detector d = Detector.load(out.resolve(TrainCommand.MODEL_FILE))) {
+            assertEquals(io.github.retina4j.models.retinanet.RetinaNet.JOINT_OUTPUT, d.metadata().classOutput());
+        }
+        // data-parallel workers replicate the joint loss like any other
+        Path parallel = tmp.resolve("parallel");
+        StringWriter errWorkers = new StringWriter();
+        assertEquals(0, run(errWorkers, concat(common, "--workers", "2", "--out", parallel.toString())),
+                errWorkers.toString());
+        try (Detector d = Detector.load(parallel.resolve(TrainCommand.MODEL_FILE))) {
+            assertEquals(3, d.metadata().categories().size());
+        }
+        for (String[] bad : new String[][] {{"--cls-loss", "efl"}, {"--model", "libra"}, {"--box-loss", "l1"}}) {
+            Path badOut = tmp.resolve("bad-" + bad[1]);
+            StringWriter e = new StringWriter();
+            assertEquals(Retina4jCli.EXIT_FAILED, run(e, concat(common, concat(bad, "--out", badOut.toString()))));
+            assertTrue(e.toString().contains("--pisa needs"), e.toString());
+            assertTrue(!java.nio.file.Files.exists(badOut), "nothing written for " + String.join(" ", bad));
+        }
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);

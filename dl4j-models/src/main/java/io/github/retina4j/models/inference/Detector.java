@@ -12,6 +12,7 @@ import io.github.retina4j.models.io.ModelMetadata;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -182,7 +183,19 @@ public final class Detector implements AutoCloseable {
     public List<ImageDetections> detect(INDArray input, List<ImageMeta> metas) {
         checkInput(input);
         INDArray[] out = forward(input.castTo(DataType.FLOAT));
-        return postProcessor.process(out[classOutputIndex], out[boxOutputIndex], anchorGenerator,
+        INDArray logits = out[classOutputIndex];
+        INDArray deltas = out[boxOutputIndex];
+        if (classOutputIndex == boxOutputIndex) {
+            // one joint output [N, C + 4, A] (a joint loss such as PISA's, DESIGN §3.6): class logits, then box deltas
+            long c = metadata.categories().size();
+            if (logits.size(1) != c + 4) {
+                throw new IllegalStateException("joint output '" + metadata.classOutput() + "' has " + logits.size(1)
+                        + " rows, expected " + c + " classes + 4 deltas");
+            }
+            logits = out[classOutputIndex].get(NDArrayIndex.all(), NDArrayIndex.interval(0, c), NDArrayIndex.all()).dup('c');
+            deltas = out[boxOutputIndex].get(NDArrayIndex.all(), NDArrayIndex.interval(c, c + 4), NDArrayIndex.all()).dup('c');
+        }
+        return postProcessor.process(logits, deltas, anchorGenerator,
                 (int) input.size(2), (int) input.size(3), metas);
     }
 

@@ -29,7 +29,9 @@ import java.util.Objects;
  * @param boxCoder       delta parameterisation used in training
  * @param postprocessing default inference settings
  * @param classOutput    name of the graph output holding class logits {@code [N, C, A]}
- * @param boxOutput      name of the graph output holding box deltas {@code [N, 4, A]}
+ * @param boxOutput      name of the graph output holding box deltas {@code [N, 4, A]}; the same name as
+ *                       {@code classOutput} for a graph with a joint loss, whose one output is {@code [N, C + 4, A]}
+ *                       (logits, then deltas; DESIGN §3.6)
  * @param modelConfig    the builder's configuration as JSON (null when not available)
  */
 public record ModelMetadata(CategoryMapping categories, PreprocessConfig preprocessing, AnchorConfig anchors,

@@ -23,8 +23,10 @@ import java.util.Objects;
  * features {@code [N, 3, H, W]}, labels {@code [class targets [N, C, A], box targets [N, 4, A]]}, label masks
  * {@code [class mask [N, A], box mask [N, A]]} — using the boxes helper's {@link TargetEncoder} (anchors are cached
  * per padded size by its {@code AnchorGenerator}). With a joint loss ({@link RetinaNetConfig#jointLoss()}) the
- * single label is {@code [N, C + 4, A]} with the per-element mask {@code [N, C + 4, A]} (class mask on the first C
- * rows, box mask on the last 4).
+ * single label is {@code [N, C + 5, A]}: class targets, box targets and a group row that numbers each positive
+ * anchor's (image, assigned ground truth) pair uniquely within the batch (−1 elsewhere; PISA's ISR-P ranks positives
+ * per ground truth, DESIGN §3.6), with the per-element mask {@code [N, C + 4, A]} (class mask on the first C rows, box
+ * mask on the last 4).
  *
  * <p>Checks that every batch is padded to the model's size divisor and that the encoder's class count matches the
  * model.
@@ -119,7 +121,8 @@ public final class DetectionTargetIterator implements MultiDataSetIterator {
             long n = t.classTargets().size(0);
             long a = t.classTargets().size(2);
             long c = t.classTargets().size(1);
-            labels = new INDArray[]{Nd4j.concat(1, t.classTargets(), t.boxTargets()).castTo(dt)};
+            labels = new INDArray[]{Nd4j.concat(1, t.classTargets().castTo(dt), t.boxTargets().castTo(dt),
+                    groups(t).castTo(dt))};
             INDArray classMask = t.classMask().reshape(n, 1, a).broadcast(n, c, a);
             INDArray boxMask = t.boxMask().reshape(n, 1, a).broadcast(n, 4, a);
             masks = new INDArray[]{Nd4j.concat(1, classMask, boxMask).castTo(dt)};
@@ -132,6 +135,24 @@ public final class DetectionTargetIterator implements MultiDataSetIterator {
             preProcessor.preProcess(mds);
         }
         return mds;
+    }
+
+    /** {@code [N, 1, A]}: for a positive anchor, its image's gt offset (gt counts of the earlier images) + its gt index. */
+    static INDArray groups(DenseTargets t) {
+        int n = (int) t.boxMask().size(0);
+        int a = (int) t.boxMask().size(1);
+        float[] boxMask = t.boxMask().castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] g = new float[n * a];
+        int offset = 0;
+        for (int i = 0; i < n; i++) {
+            io.github.retina4j.data.targets.Assignment asg = t.assignments().get(i);
+            for (int j = 0; j < a; j++) {
+                int code = asg.matched(j);
+                g[i * a + j] = boxMask[i * a + j] > 0 && code >= 0 ? offset + code : -1f;
+            }
+            offset += asg.numGt();
+        }
+        return Nd4j.createFromArray(g).reshape('c', n, 1, a);
     }
 
     @Override

@@ -30,7 +30,8 @@ import java.util.Objects;
  *                         {@code jointLoss} is set
  * @param jointLoss        optional loss that sees both outputs at once (e.g. PISA's CARL): if set, the graph has
  *                         a single output {@value RetinaNet#JOINT_OUTPUT} = [class logits ; box deltas] concatenated
- *                         on axis 1, {@code [N, C + 4, A]}, labelled likewise; otherwise {@code null}
+ *                         on axis 1, {@code [N, C + 4, A]}, labelled as {@link DetectionTargetIterator} describes;
+ *                         otherwise {@code null}
  * @param updater          optimiser (paper §4.1: SGD, momentum 0.9, lr 0.01 for 16 images per batch; DL4J's
  *                         momentum SGD is {@link Nesterovs})
  * @param weightDecay      L2 weight decay (paper §4.1: 1e-4), applied to weights and biases as torch's SGD does

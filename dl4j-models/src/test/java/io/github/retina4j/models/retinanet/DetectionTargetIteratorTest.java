@@ -71,4 +71,44 @@ class DetectionTargetIteratorTest {
             }
         }
     }
+
+    /**
+     * With a joint loss (PISA, DESIGN §3.6) the one label is [class targets ; box targets ; group] with the two-output
+     * labels in its first C + 4 rows, and the group row numbers each positive's (image, gt) pair: the image's gt offset
+     * (gt counts of the images before it) plus the matched gt; −1 on every other anchor.
+     */
+    @Test
+    void jointLabelsCarryTheGroupOfEveryPositive() {
+        RetinaNetConfig plain = config();
+        RetinaNetConfig joint = plain.toBuilder().jointLoss(new io.github.retina4j.losses.PisaLoss()).build();
+        for (DetectionBatch batch : batches()) {
+            MultiDataSet two = new DetectionTargetIterator(List.of(batch), DetectionTargetIterator.retinaNetEncoder(plain), plain).next();
+            MultiDataSet one = new DetectionTargetIterator(List.of(batch), DetectionTargetIterator.retinaNetEncoder(joint), joint).next();
+            INDArray labels = one.getLabels(0);
+            assertEquals(1, one.getLabels().length);
+            assertEquals(CLASSES + 5, labels.size(1));
+            org.nd4j.linalg.indexing.INDArrayIndex all = org.nd4j.linalg.indexing.NDArrayIndex.all();
+            assertIdentical("class rows", two.getLabels(0),
+                    labels.get(all, org.nd4j.linalg.indexing.NDArrayIndex.interval(0, CLASSES), all));
+            assertIdentical("box rows", two.getLabels(1),
+                    labels.get(all, org.nd4j.linalg.indexing.NDArrayIndex.interval(CLASSES, CLASSES + 4), all));
+            var targets = DetectionTargetIterator.retinaNetEncoder(plain).encode(
+                    java.util.stream.IntStream.range(0, batch.size()).mapToObj(i -> io.github.retina4j.data.targets.GroundTruth.of(
+                            batch.gtBoxes(i), batch.gtClasses(i), batch.ignoreBoxes(i))).toList(),
+                    batch.paddedHeight(), batch.paddedWidth());
+            int offset = 0;
+            int positives = 0;
+            for (int n = 0; n < batch.size(); n++) {
+                var asg = targets.assignments().get(n);
+                for (int a = 0; a < labels.size(2); a++) {
+                    boolean positive = two.getLabelsMaskArray(1).getDouble(n, a) > 0;
+                    double expected = positive ? offset + asg.matched(a) : -1;
+                    assertEquals(expected, labels.getDouble(n, CLASSES + 4, a), 0.0, "image " + n + ", anchor " + a);
+                    positives += positive ? 1 : 0;
+                }
+                offset += asg.numGt();
+            }
+            assertEquals(targets.numPositive(), positives);
+        }
+    }
 }
