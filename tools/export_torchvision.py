@@ -23,11 +23,25 @@ converted to the current key names by torchvision's own loading code. The export
 ``state_dict()``: float32 for floating-point tensors, int64 for the BatchNorm counters, key names unchanged.
 
 Works with torchvision 0.14 (Debian's python3-torchvision) and later releases; needs only torch, torchvision, numpy.
+
+mmdetection checkpoints (--mmdet FILE.pth, no --arch): the ``.pth`` files of mmdetection's model zoo, e.g. RetinaNet
+``retinanet_r50_fpn_1x_coco_*.pth`` or Libra RetinaNet ``libra_retinanet_r50_fpn_1x_coco_*.pth``, are dicts holding
+``state_dict`` and ``meta`` (and, from training, ``optimizer``). The state dict is written with mmdetection's key
+names unchanged (``backbone.*``, ``neck.*`` or ``neck.0.*``/``neck.1.*``, ``bbox_head.*``), for
+``retina4j import --mmdet FILE.npz``::
+
+    python3 tools/export_torchvision.py --mmdet retinanet_r50_fpn_1x_coco.pth --out retinanet_r50_fpn_1x_coco.npz
+
+Neither mmdetection nor mmcv/mmengine is imported: objects of their classes inside the checkpoint (in ``meta`` or the
+optimizer state, never in the weights) are read as placeholders and dropped. The key names are checked only loosely
+here (a RetinaNet head must be present); ``retina4j import`` checks every tensor.
 """
 
 import argparse
+import contextlib
 import inspect
 import os
+import pickle
 import sys
 import tempfile
 
@@ -109,6 +123,80 @@ def load_state_dict(path):
     fail("%s holds no state dict (a dict of tensors, a model, or a checkpoint with 'state_dict'/'model')" % path)
 
 
+class _Placeholder:
+    """Stands for an object of a class that cannot be imported here (mmcv, mmengine, mmdet); never used."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+
+class _LenientUnpickler(pickle.Unpickler):
+    """Reads classes of uninstalled packages as placeholders."""
+
+    def find_class(self, module, name):
+        try:
+            return super().find_class(module, name)
+        except (ImportError, AttributeError):
+            return _Placeholder
+
+
+@contextlib.contextmanager
+def _lenient_unpickling():
+    """torch.load unpickles with a subclass of pickle.Unpickler (and torch 1.13 ignores its pickle_module argument
+    unless weights_only is set), so the base class is swapped for the duration of the load."""
+    original = pickle.Unpickler
+    pickle.Unpickler = _LenientUnpickler
+    try:
+        yield
+    finally:
+        pickle.Unpickler = original
+
+
+MMDET_HEAD = "bbox_head.retina_cls.weight"
+
+
+def load_mmdet_state_dict(path):
+    """The ``state_dict`` of an mmdetection checkpoint (or a bare state dict with mmdetection's names)."""
+    kwargs = {"map_location": "cpu"}
+    if "weights_only" in inspect.signature(torch.load).parameters:
+        kwargs["weights_only"] = False  # meta may hold tuples, numpy scalars, config objects
+    try:
+        with _lenient_unpickling():
+            obj = torch.load(path, **kwargs)
+    except Exception as e:  # noqa: BLE001 - any unreadable file is a user error
+        fail("%s cannot be read by torch.load: %s" % (path, str(e).splitlines()[0] if str(e) else type(e).__name__))
+    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not obj or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        fail("%s holds no mmdetection state dict (a checkpoint dict with 'state_dict', or a dict of tensors)" % path)
+    if MMDET_HEAD not in obj:
+        hint = ""
+        if "head.classification_head.cls_logits.weight" in obj:
+            hint = " (it is a torchvision RetinaNet: use --arch retinanet_resnet50_fpn --state-dict)"
+        fail("%s is not an mmdetection RetinaNet checkpoint: it has no '%s'%s" % (path, MMDET_HEAD, hint))
+    return obj
+
+
+def export_mmdet(path, out):
+    state_dict = load_mmdet_state_dict(path)
+
+    class _Holder:  # export() reads model.state_dict()
+        def state_dict(self):
+            return state_dict
+    arrays = export(_Holder(), out)
+    libra = any(k.startswith("neck.1.refine.") for k in arrays)
+    parameters = sum(int(np.prod(a.shape)) for a in arrays.values() if a.dtype == np.float32)
+    print("wrote %s: %d tensors, %.1f M values, mmdetection %s (torch %s)" % (
+        out, len(arrays), parameters / 1e6, "Libra RetinaNet" if libra else "RetinaNet", torch.__version__))
+    return 0
+
+
 def num_classes_of(state_dict, path):
     key = "head.classification_head.cls_logits.weight"
     if key not in state_dict:
@@ -176,14 +264,25 @@ def export(model, out):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--arch", required=True, choices=sorted(DETECTORS) + sorted(CLASSIFIERS),
-                        help="torchvision architecture the weights belong to")
+    parser.add_argument("--arch", choices=sorted(DETECTORS) + sorted(CLASSIFIERS),
+                        help="torchvision architecture the weights belong to (not with --mmdet)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--state-dict", metavar="FILE.pth", help="file written by torch.save(model.state_dict(), ...)")
     source.add_argument("--weights", metavar="NAME",
                         help="torchvision weights, e.g. RetinaNet_ResNet50_FPN_Weights.COCO_V1, ResNet50_Weights.IMAGENET1K_V1")
+    source.add_argument("--mmdet", metavar="FILE.pth",
+                        help="mmdetection RetinaNet / Libra RetinaNet checkpoint; key names kept (no --arch)")
     parser.add_argument("--out", required=True, metavar="FILE.npz", help="archive to write")
     args = parser.parse_args(argv)
+
+    if args.mmdet is not None:
+        if args.arch is not None:
+            fail("--arch is for torchvision weights; an --mmdet checkpoint keeps mmdetection's own layout")
+        if not os.path.isfile(args.mmdet):
+            fail("--mmdet: file not found: %s" % args.mmdet)
+        return export_mmdet(args.mmdet, args.out)
+    if args.arch is None:
+        fail("--arch is required with --state-dict and --weights")
 
     if args.weights is not None:
         if args.arch not in CLASSIFIERS and args.arch != "retinanet_resnet50_fpn":

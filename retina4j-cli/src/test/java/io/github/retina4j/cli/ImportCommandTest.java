@@ -206,11 +206,76 @@ class ImportCommandTest {
         assertFalse(Files.exists(out));
     }
 
+    /**
+     * {@code --mmdet}: the Libra RetinaNet of the mmdetection fixture ({@code imports/mmdet_retinanet_r50w16}, 3 classes)
+     * is recognised by its balanced pyramid and written with mmdetection's test settings.
+     */
+    @Test
+    void anMmdetectionCheckpointImportsAndLoads() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("mmdet"));
+        Path npz = NpzFiles.copy(NpzFiles.MMDET_R50W16 + "libra.npz", dir);
+        Path names = Files.writeString(dir.resolve("names.txt"), "a\nb\nc\n");
+        Path out = dir.resolve("libra.zip");
+        CliRun r = CliRun.of("import", "--mmdet", npz.toString(), "--classes", names.toString(), "--out", out.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("mmdetection Libra RetinaNet, ResNet-50 (width 4) + FPN 16, 4 head convs, 3 classes"), r.out());
+        try (Detector d = Detector.load(out)) {
+            assertEquals(3, d.metadata().categories().size());
+            assertEquals(100, d.metadata().postprocessing().maxDetectionsPerImage());
+            assertEquals("mmdet-libra-retinanet", d.metadata().modelConfig().path("architecture").asText());
+        }
+    }
+
+    @Test
+    void badMmdetectionInputIsRejectedNamingTheTensor() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("mmdet-bad"));
+        Path good = NpzFiles.copy(NpzFiles.MMDET_R50W16 + "retinanet.npz", dir);
+        Map<String, INDArray> sd = NpzReader.read(good);
+        Files.delete(good);
+        mmdetClasses = Files.writeString(dir.resolve("names.txt"), "a\nb\nc\n");
+        assertFailsMmdet(weights, "is not an mmdetection RetinaNet state dict: it has no tensor 'bbox_head.retina_cls.weight'"
+                + " (it holds a torchvision RetinaNet: import it with --torchvision)");
+
+        Map<String, INDArray> missing = new LinkedHashMap<>(sd);
+        missing.remove("bbox_head.reg_convs.3.conv.bias");
+        assertFailsMmdet(NpzFiles.write(Files.createDirectories(dir.resolve("missing")).resolve("m.npz"), missing),
+                "does not fit: missing tensors (1): [bbox_head.reg_convs.3.conv.bias]");
+
+        Map<String, INDArray> extra = new LinkedHashMap<>(sd);
+        extra.put("neck.fpn_convs.5.conv.bias", sd.get("neck.fpn_convs.4.conv.bias"));
+        assertFailsMmdet(NpzFiles.write(Files.createDirectories(dir.resolve("extra")).resolve("e.npz"), extra),
+                "does not fit: unexpected tensors (1): [neck.fpn_convs.5.conv.bias]");
+
+        Map<String, INDArray> shaped = new LinkedHashMap<>(sd);
+        shaped.put("neck.lateral_convs.2.conv.bias", Nd4j.zeros(DataType.FLOAT, 15));
+        assertFailsMmdet(NpzFiles.write(Files.createDirectories(dir.resolve("shape")).resolve("s.npz"), shaped),
+                "shape mismatches (1): [neck.lateral_convs.2.conv.bias [15] vs backbone.fpn.inner_blocks.2_b [16]]");
+
+        Path npz = NpzFiles.write(Files.createDirectories(dir.resolve("both")).resolve("r.npz"), sd);
+        CliRun both = CliRun.of("import", "--mmdet", npz.toString(), "--torchvision", npz.toString(), "--out",
+                dir.resolve("both").resolve("x.zip").toString());
+        assertEquals(Retina4jCli.EXIT_FAILED, both.exit());
+        assertEquals("retina4j import: error: give exactly one of --torchvision FILE.npz and --mmdet FILE.npz", both.err().strip());
+    }
+
     /** Exit code 1, one line on stderr containing {@code message}, and no file written next to the output. */
     private static void assertFails(Path npz, String message) throws IOException {
+        assertFails(npz, message, "--torchvision");
+    }
+
+    /** The fixture's 3 class names, for {@code --mmdet} (whose default, coco, needs 80). */
+    private static Path mmdetClasses;
+
+    private static void assertFailsMmdet(Path npz, String message) throws IOException {
+        assertFails(npz, message, "--mmdet", "--classes", mmdetClasses.toString());
+    }
+
+    private static void assertFails(Path npz, String message, String option, String... more) throws IOException {
         Path out = npz.resolveSibling("model.zip");
         Set<String> before = names(npz.getParent());
-        CliRun r = CliRun.of("import", "--torchvision", npz.toString(), "--out", out.toString());
+        List<String> args = new ArrayList<>(List.of("import", option, npz.toString(), "--out", out.toString()));
+        args.addAll(List.of(more));
+        CliRun r = CliRun.of(args.toArray(new String[0]));
         assertEquals(Retina4jCli.EXIT_FAILED, r.exit(), r.err());
         List<String> lines = new ArrayList<>(r.err().strip().lines().toList());
         assertEquals(1, lines.size(), r.err());

@@ -18,7 +18,8 @@ import org.nd4j.linalg.activations.Activation;
  * <p>Names follow torchvision's {@code backbone.fpn.*} state-dict keys: laterals
  * {@code backbone.fpn.inner_blocks.{0,1,2}} (1×1 on C3, C4, C5), outputs {@code backbone.fpn.layer_blocks.{0,1,2}}
  * (3×3, = P3, P4, P5), {@code backbone.fpn.extra_blocks.p6} (3×3/2 on C5 or P5), {@code backbone.fpn.extra_blocks.p7}
- * (3×3/2 on ReLU(P6), the ReLU being {@code backbone.fpn.extra_blocks.p7.relu}); the top-down path is
+ * (3×3/2 on ReLU(P6), the ReLU being {@code backbone.fpn.extra_blocks.p7.relu}; on P6 itself when
+ * {@link FpnConfig#reluBeforeP7()} is false, as mmdetection); the top-down path is
  * {@code backbone.fpn.upsample.{0,1}} (nearest ×2) and {@code backbone.fpn.merge.{0,1}} (lateral + upsampled).
  * Conv weights {@code [out, in, kH, kW]} with bias, like torch.
  *
@@ -60,12 +61,16 @@ public final class FeaturePyramid {
         int p6InCh = cfg.p6Source() == FpnConfig.P6Source.C5 ? c.channels()[2] : ch;
         p[3] = PREFIX + "extra_blocks.p6";
         g.addLayer(p[3], conv(p6InCh, ch, 3, 2, 1), p6In);
+        p[4] = PREFIX + "extra_blocks.p7";
+        if (!cfg.reluBeforeP7()) {
+            g.addLayer(p[4], conv(ch, ch, 3, 2, 1), p[3]);
+            return p;
+        }
         // P6 is itself an output level, so ReLU must not touch it: with workspaces off (RetinaNet.workspaceMode)
         // DL4J's ActivationLayer applies its activation in place on its input at inference. ScaleVertex(1) copies.
         g.addVertex(PREFIX + "extra_blocks.p7.copy", new ScaleVertex(1.0), p[3]);
         g.addLayer(PREFIX + "extra_blocks.p7.relu", new ActivationLayer.Builder().activation(Activation.RELU).build(),
                 PREFIX + "extra_blocks.p7.copy");
-        p[4] = PREFIX + "extra_blocks.p7";
         g.addLayer(p[4], conv(ch, ch, 3, 2, 1), PREFIX + "extra_blocks.p7.relu");
         return p;
     }

@@ -62,7 +62,11 @@ public final class TorchvisionRetinaNetImporter {
     private static final Pattern HEAD_CONV_V2 = Pattern.compile("(head\\.(?:classification|regression)_head)\\.conv\\.(\\d+)\\.0\\.(weight|bias)");
     private static final Pattern HEAD_CONV_V1 = Pattern.compile("(head\\.(?:classification|regression)_head)\\.conv\\.(\\d+)\\.(weight|bias)");
     private static final Pattern HEAD_OUT = Pattern.compile("(head\\.(?:classification|regression)_head)\\.(cls_logits|bbox_reg)\\.(weight|bias)");
+    /** The balanced pyramid's non-local block (mmdetection {@code neck.1.refine.*}, renamed by {@link MmdetImport}). */
+    private static final Pattern REFINE = Pattern.compile("(neck\\.refine)\\.(g|theta|phi|conv_out)\\.(weight|bias)");
     private static final String SKIPPED_SUFFIX = ".num_batches_tracked";
+    /** A tensor or parameter name inside an error message. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.]+");
 
     private TorchvisionRetinaNetImporter() {
     }
@@ -84,6 +88,26 @@ public final class TorchvisionRetinaNetImporter {
      */
     public static Report importInto(ComputationGraph graph, Map<String, INDArray> stateDict) {
         return copy(graph, stateDict, "", k -> true, "torchvision state dict");
+    }
+
+    /**
+     * {@link #importInto(ComputationGraph, Map)} for a state dict whose keys were renamed to torchvision's: error
+     * messages name each tensor by {@code originalNames.get(key)} (the user's name) where there is one.
+     */
+    static Report importInto(ComputationGraph graph, Map<String, INDArray> stateDict, String what,
+                             Map<String, String> originalNames) {
+        try {
+            return copy(graph, stateDict, "", k -> true, what);
+        } catch (IllegalArgumentException e) {
+            Matcher m = NAME.matcher(e.getMessage());
+            StringBuilder sb = new StringBuilder();
+            while (m.find()) {
+                m.appendReplacement(sb, Matcher.quoteReplacement(originalNames.getOrDefault(m.group(), m.group())));
+            }
+            m.appendTail(sb);
+            // no cause: its message is this one with the renamed keys, and the CLI's one-line error would repeat it
+            throw new IllegalArgumentException(sb.toString());
+        }
     }
 
     /**
@@ -158,6 +182,8 @@ public final class TorchvisionRetinaNetImporter {
                     continue;
                 }
                 headParam(graph, m.group(1), seq / 2, m.group(3), key, value, params, assignments, mismatched, unexpected);
+            } else if ((m = REFINE.matcher(key)).matches()) {
+                refineParam(m.group(1), m.group(2), m.group(3), key, value, params, assignments, mismatched, unexpected);
             } else if ((m = FPN_BLOCK.matcher(key)).matches() || (m = FPN_EXTRA.matcher(key)).matches()) {
                 convParam(graph, m.group(1), m.group(2), key, value, params, assignments, mismatched, unexpected);
             } else if ((m = BODY.matcher(key)).matches()) {
@@ -256,6 +282,19 @@ public final class TorchvisionRetinaNetImporter {
         String name = conv < 0 ? (weight ? head.predictorWeight() : head.predictorBias())
                 : (weight ? SharedHeadVertex.convWeight(conv) : SharedHeadVertex.convBias(conv));
         put(vertex + "_" + name, key, weight ? value.permute(2, 3, 1, 0) : value, weight, params, out, mismatched, unexpected);
+    }
+
+    /**
+     * Non-local block parameter ({@link io.github.retina4j.models.fpn.NonLocalBlockVertex}: {@code gW}, {@code gb},
+     * {@code thetaW} …, {@code convOutW}, {@code convOutb}); 1×1 weights OIHW → YXIO {@code [1, 1, in, out]}.
+     */
+    private static void refineParam(String vertex, String conv, String kind, String key, INDArray value,
+                                    Map<String, INDArray> params, Map<String, INDArray> out, List<String> mismatched,
+                                    List<String> unexpected) {
+        boolean weight = "weight".equals(kind);
+        String name = ("conv_out".equals(conv) ? "convOut" : conv) + (weight ? "W" : "b");
+        put(vertex + "_" + name, key, weight && value.rank() == 4 ? value.permute(2, 3, 1, 0) : value, weight, params, out,
+                mismatched, unexpected);
     }
 
     /** torchvision FrozenBatchNorm2d → our frozen affine layer, or DL4J BatchNormalization's four arrays. */

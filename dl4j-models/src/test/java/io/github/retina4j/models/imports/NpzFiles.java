@@ -25,6 +25,8 @@ public final class NpzFiles {
 
     /** Folder of the narrow ResNet-50 RetinaNet fixture, see its README.md. */
     public static final String TV_R50W8 = "/imports/tv_retinanet_r50w8/";
+    /** Folder of the mmdetection RetinaNet / Libra RetinaNet fixture (ResNet-50 widths / 16), see its README.md. */
+    public static final String MMDET_R50W16 = "/imports/mmdet_retinanet_r50w16/";
 
     private NpzFiles() {
     }
