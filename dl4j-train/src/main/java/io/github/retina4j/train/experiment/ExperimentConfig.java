@@ -351,7 +351,12 @@ public record ExperimentConfig(@JsonProperty("dataset") DatasetConfig dataset,
     public JsonNode runSettings() {
         ObjectNode n = JSON.valueToTree(this);
         n.remove(List.of("methods", "seeds", "evaluation", "checkpoint_every"));
-        return n;
+        // as read back from a file: numbers as the parser types them (a long seed 42 is an int node there)
+        try {
+            return JSON.readTree(JSON.writeValueAsString(n));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public String toJson() {

@@ -104,7 +104,7 @@ class ExperimentConfigTest {
     }
 
     @Test
-    void runSettingsLeaveOutWhatMayGrowOrDoesNotChangeResults() {
+    void runSettingsLeaveOutWhatMayGrowOrDoesNotChangeResults() throws Exception {
         ExperimentConfig a = ExperimentConfig.parse(MINIMAL, "a");
         ExperimentConfig more = ExperimentConfig.parse(MINIMAL.replace("\"seeds\": [1, 2]", "\"seeds\": [1, 2, 3]")
                 .replace("[\"focal\", \"efl\"]", "[\"focal\", \"efl\", \"libra\"]"), "b");
@@ -112,6 +112,8 @@ class ExperimentConfigTest {
         ExperimentConfig longer = ExperimentConfig.parse(MINIMAL.replace("\"iterations\": 40", "\"iterations\": 41"), "c");
         assertFalse(a.runSettings().equals(longer.runSettings()));
         assertFalse(a.runSettings().has("methods") || a.runSettings().has("seeds"));
+        // equal to themselves as written to and read from experiment.json
+        assertEquals(a.runSettings(), ExperimentConfig.JSON.readTree(a.runSettings().toString()));
     }
 
     @Test
