@@ -23,7 +23,8 @@ class ExperimentRunnerTest {
             {"dataset": {"shapes_lt": {"seed": 3, "num_classes": 4, "train_images": 12, "val_images": 4,
                          "min_image_size": 64, "max_image_size": 64, "min_object_size": 16, "max_object_size": 32,
                          "head_images": 8, "tail_images": 1}, "dir": "data"},
-             "methods": ["efl"], "seeds": [5], "iterations": 6, "batch_size": 2, "image_size": 64, "checkpoint_every": 2}
+             "methods": ["efl"], "seeds": [5], "iterations": 6, "batch_size": 2, "image_size": 64, "checkpoint_every": 2,
+             "evaluation": {"baseline": "efl"}}
             """;
 
     /** Stops the training (as a kill would) when an iteration is reached. */
