@@ -169,7 +169,7 @@ public final class ExperimentSummary {
                     sb.append("–");
                 } else {
                     Difference d = Difference.of(a, b);
-                    String text = String.format(Locale.ROOT, "%+.1f", 100 * d.delta())
+                    String text = signed(100 * d.delta())
                             + (Double.isFinite(d.se()) ? String.format(Locale.ROOT, " ± %.1f", 100 * d.se()) : "");
                     sb.append(d.exceedsTwoSe() ? "**" + text + "**" : text);
                 }
@@ -177,6 +177,12 @@ public final class ExperimentSummary {
             }
             sb.append('\n');
         }
+    }
+
+    /** A difference with its sign, one decimal; one that rounds to zero is "0.0", not "-0.0". */
+    static String signed(double v) {
+        String t = String.format(Locale.ROOT, "%+.1f", v);
+        return t.equals("-0.0") || t.equals("+0.0") ? "0.0" : t;
     }
 
     private static String meanSd(Stat s) {

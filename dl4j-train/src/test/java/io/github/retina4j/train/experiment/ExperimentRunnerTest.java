@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.retina4j.models.inference.Detector;
+import io.github.retina4j.models.inference.ImageDetections;
+import io.github.retina4j.models.io.ModelFile;
+import io.github.retina4j.models.io.PostProcessConfig;
 import io.github.retina4j.train.LossPoint;
 import io.github.retina4j.train.Trainer;
 import io.github.retina4j.train.TrainingProgress;
@@ -68,6 +72,27 @@ class ExperimentRunnerTest {
         assertTrue(Files.isRegularFile(cell.resolve(ExperimentRunner.MODEL_FILE)));
         assertFalse(Files.exists(cell.resolve(ExperimentRunner.TRAIN_DIR).resolve(Trainer.CHECKPOINT_DIR)));
         assertTrue(console.toString().contains("[1/1] efl seed 5: "), console.toString());
+    }
+
+    @Test
+    void batchedEvaluationDetectsExactlyAsOneImageAtATime(@TempDir Path tmp) {
+        // images of two sizes, so that the batches group them by network input size
+        ExperimentConfig config = ExperimentConfig.parse(CONFIG.replace("\"max_image_size\": 64", "\"max_image_size\": 128")
+                .replace("\"val_images\": 4", "\"val_images\": 11"), "test");
+        ExperimentRunner runner = new ExperimentRunner(config, tmp, tmp.resolve("o"));
+        runner.run();
+        ExperimentRunner.Data data = runner.prepareData();
+        Path model = tmp.resolve("o").resolve(ExperimentRunner.RUNS_DIR).resolve("efl-s5").resolve(ExperimentRunner.MODEL_FILE);
+        // LVIS post-processing (score threshold 0.0001): a 6-iteration model has detections there
+        ModelFile.Loaded loaded = ModelFile.load(model, false);
+        try (Detector d = new Detector(loaded.graph(), loaded.metadata().withPostprocessing(PostProcessConfig.lvis()), 1)) {
+            List<ImageDetections> single = d.detectAll(data.valCoco(), data.valImages());
+            List<ImageDetections> batched = ExperimentRunner.detectAll(d, data.valCoco(), data.valImages());
+            assertEquals(single, batched);
+            assertTrue(single.stream().mapToInt(x -> x.detections().size()).sum() > 0, "no detections to compare");
+        }
+        long sizes = data.valCoco().images().stream().map(i -> List.of(i.width(), i.height())).distinct().count();
+        assertTrue(sizes > 1 && data.valCoco().images().size() > ExperimentRunner.EVAL_BATCH, "sizes " + sizes);
     }
 
     @Test

@@ -66,6 +66,14 @@ class ExperimentSummaryTest {
     }
 
     @Test
+    void differencesThatRoundToZeroHaveNoSign() {
+        assertEquals("0.0", ExperimentSummary.signed(-0.04));
+        assertEquals("0.0", ExperimentSummary.signed(0.04));
+        assertEquals("-0.1", ExperimentSummary.signed(-0.06));
+        assertEquals("+1.5", ExperimentSummary.signed(1.5));
+    }
+
+    @Test
     void markedWhenBeyondTwoStandardErrors() {
         List<RunRecord> runs = List.of(run("focal", 1, 0.30, 0.1), run("focal", 2, 0.31, 0.1),
                 run("efl", 1, 0.40, 0.1), run("efl", 2, 0.41, 0.1));
