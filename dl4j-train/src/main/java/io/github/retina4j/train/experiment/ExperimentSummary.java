@@ -124,7 +124,8 @@ public final class ExperimentSummary {
             sb.append(setup.strip()).append("\n\n");
         }
         sb.append("AP in percent (COCO: pycocotools protocol; LVIS: lvis-api protocol, APr/APc/APf over the rare, common and "
-                + "frequent classes). Mean ± sample standard deviation over the seeds; n = runs.\n\n");
+                + "frequent classes). Mean ± sample standard deviation over the seeds; n = runs; train s = mean training "
+                + "seconds (of an evaluation-only method: those of the models it evaluates).\n\n");
         sb.append("| method | n | train s |");
         metrics.forEach(m -> sb.append(' ').append(label(m)).append(" |"));
         sb.append('\n').append("|---|---:|---:|");
