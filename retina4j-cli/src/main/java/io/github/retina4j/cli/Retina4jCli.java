@@ -21,7 +21,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "retina4j", mixinStandardHelpOptions = true, version = "retina4j 0.1.0-SNAPSHOT",
         description = "RetinaNet / Libra RetinaNet on Deeplearning4j: train, evaluate, detect, import torchvision weights, inspect data.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, DetectCommand.class,
-                ImportCommand.class, StatsCommand.class, CommandLine.HelpCommand.class})
+                ImportCommand.class, StatsCommand.class, ExperimentCommand.class, CommandLine.HelpCommand.class})
 public final class Retina4jCli implements Runnable {
 
     public static final int EXIT_OK = 0;
@@ -37,7 +37,7 @@ public final class Retina4jCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing sub-command (demo, train, eval, detect, import, stats)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing sub-command (demo, train, eval, detect, import, stats, experiment)");
     }
 
     public static void main(String[] args) {

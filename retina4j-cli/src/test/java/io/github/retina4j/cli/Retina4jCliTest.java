@@ -28,7 +28,7 @@ class Retina4jCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "train", "eval", "detect", "import", "stats"})
+    @ValueSource(strings = {"demo", "train", "eval", "detect", "import", "stats", "experiment"})
     void everySubCommandHasHelp(String cmd) {
         CliRun r = CliRun.of(cmd, "--help");
         assertEquals(0, r.exit(), r.err());
@@ -36,7 +36,7 @@ class Retina4jCliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "train", "eval", "detect", "import", "stats"})
+    @ValueSource(strings = {"demo", "train", "eval", "detect", "import", "stats", "experiment"})
     void unknownOptionIsAUsageError(String cmd) {
         assertOneLineFailure(CliRun.of(cmd, "--no-such-option"), Retina4jCli.EXIT_USAGE, "retina4j " + cmd, "--no-such-option");
     }
