@@ -393,7 +393,8 @@ public final class ExperimentRunner {
         TrainingPlan plan = c.method().training();
         DetectorSetup.Choice choice = plan.choice(config.backbone());
         Recipe recipe = plan.recipe().apply(schedule(choice.recipe(), iterations));
-        RetinaNetConfig rc = DetectorSetup.config(choice, recipe, data.train(), config.batchSize(), iterations, c.seed());
+        RetinaNetConfig rc = plan.network().apply(
+                DetectorSetup.config(choice, recipe, data.train(), config.batchSize(), iterations, c.seed()));
         ModelMetadata metadata = DetectorSetup.metadata(data.train(), rc, config.imageSize(), config.imageSize());
         if (Files.isRegularFile(modelFile)) {
             ModelFile.Loaded loaded = ModelFile.load(modelFile, false);

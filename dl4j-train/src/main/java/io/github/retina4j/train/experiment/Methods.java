@@ -1,6 +1,7 @@
 package io.github.retina4j.train.experiment;
 
 import io.github.retina4j.data.targets.CombinedSampler;
+import io.github.retina4j.train.DetectorSetup;
 import io.github.retina4j.train.experiment.TrainingPlan.Sampling;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,6 +33,8 @@ public final class Methods {
         add(Method.trained("libra", "Libra RetinaNet (Pang 2019): IoU-balanced sampling, balanced feature pyramid, balanced L1",
                 TrainingPlan.libra().withRecipe(r -> r.withSampler(
                         CombinedSampler.libra(LIBRA_SAMPLED_ANCHORS, CombinedSampler.DEFAULT_POSITIVE_FRACTION)))));
+        add(Method.trained("pisa", "PISA (Cao 2020): ISR-P re-weighting of the positives and CARL, on focal + smooth L1",
+                TrainingPlan.retinaNet().withNetwork(DetectorSetup::pisa)));
         // the same training as focal: its models, under the name the Libra comparison uses
         add(Method.evaluationOf("retinanet", "RetinaNet (= focal's models), the reference of libra", "focal",
                 Method.PostHoc.NONE));

@@ -1,5 +1,6 @@
 package io.github.retina4j.train.experiment;
 
+import io.github.retina4j.models.retinanet.RetinaNetConfig;
 import io.github.retina4j.train.DetectorSetup;
 import io.github.retina4j.train.Recipe;
 import java.util.Locale;
@@ -16,8 +17,10 @@ import java.util.function.UnaryOperator;
  * @param boxLoss  box loss name, or {@value DetectorSetup#RECIPE_BOX_LOSS} for the preset's own
  * @param sampling which training images each epoch draws
  * @param recipe   overrides applied to the preset's recipe after the experiment's schedule
+ * @param network  change of the network configuration built from the choices (e.g. {@link DetectorSetup#pisa})
  */
-public record TrainingPlan(String model, String clsLoss, String boxLoss, Sampling sampling, UnaryOperator<Recipe> recipe) {
+public record TrainingPlan(String model, String clsLoss, String boxLoss, Sampling sampling, UnaryOperator<Recipe> recipe,
+                           UnaryOperator<RetinaNetConfig> network) {
 
     /** The image sampler of the training data. */
     public enum Sampling {
@@ -33,6 +36,7 @@ public record TrainingPlan(String model, String clsLoss, String boxLoss, Samplin
         Objects.requireNonNull(boxLoss, "boxLoss");
         Objects.requireNonNull(sampling, "sampling");
         Objects.requireNonNull(recipe, "recipe");
+        Objects.requireNonNull(network, "network");
         model = model.toLowerCase(Locale.ROOT);
         clsLoss = clsLoss.toLowerCase(Locale.ROOT);
         boxLoss = boxLoss.toLowerCase(Locale.ROOT);
@@ -40,31 +44,40 @@ public record TrainingPlan(String model, String clsLoss, String boxLoss, Samplin
 
     /** RetinaNet's recipe as it is: focal loss, smooth L1, every anchor, shuffled images. */
     public static TrainingPlan retinaNet() {
-        return new TrainingPlan("retinanet", "focal", DetectorSetup.RECIPE_BOX_LOSS, Sampling.SHUFFLE, UnaryOperator.identity());
+        return new TrainingPlan("retinanet", "focal", DetectorSetup.RECIPE_BOX_LOSS, Sampling.SHUFFLE, UnaryOperator.identity(),
+                UnaryOperator.identity());
     }
 
     /** Libra RetinaNet's recipe: balanced feature pyramid, balanced L1, focal loss. */
     public static TrainingPlan libra() {
-        return new TrainingPlan("libra", "focal", DetectorSetup.RECIPE_BOX_LOSS, Sampling.SHUFFLE, UnaryOperator.identity());
+        return new TrainingPlan("libra", "focal", DetectorSetup.RECIPE_BOX_LOSS, Sampling.SHUFFLE, UnaryOperator.identity(),
+                UnaryOperator.identity());
     }
 
     public TrainingPlan withClsLoss(String name) {
-        return new TrainingPlan(model, name, boxLoss, sampling, recipe);
+        return new TrainingPlan(model, name, boxLoss, sampling, recipe, network);
     }
 
     public TrainingPlan withBoxLoss(String name) {
-        return new TrainingPlan(model, clsLoss, name, sampling, recipe);
+        return new TrainingPlan(model, clsLoss, name, sampling, recipe, network);
     }
 
     public TrainingPlan withSampling(Sampling s) {
-        return new TrainingPlan(model, clsLoss, boxLoss, s, recipe);
+        return new TrainingPlan(model, clsLoss, boxLoss, s, recipe, network);
     }
 
     /** Adds a recipe override, applied after the ones already set. */
     public TrainingPlan withRecipe(UnaryOperator<Recipe> override) {
         Objects.requireNonNull(override, "override");
         UnaryOperator<Recipe> before = recipe;
-        return new TrainingPlan(model, clsLoss, boxLoss, sampling, r -> override.apply(before.apply(r)));
+        return new TrainingPlan(model, clsLoss, boxLoss, sampling, r -> override.apply(before.apply(r)), network);
+    }
+
+    /** Adds a change of the built network configuration, applied after the ones already set. */
+    public TrainingPlan withNetwork(UnaryOperator<RetinaNetConfig> change) {
+        Objects.requireNonNull(change, "change");
+        UnaryOperator<RetinaNetConfig> before = network;
+        return new TrainingPlan(model, clsLoss, boxLoss, sampling, recipe, c -> change.apply(before.apply(c)));
     }
 
     /** The named choices for a backbone. */
