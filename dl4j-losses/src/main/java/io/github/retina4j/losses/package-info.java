@@ -3,8 +3,10 @@
  * {@link io.github.retina4j.losses.SigmoidFocalLoss}, {@link io.github.retina4j.losses.EqualizedFocalLoss},
  * {@link io.github.retina4j.losses.EqualizationLoss}, {@link io.github.retina4j.losses.EqualizationFocalLoss},
  * {@link io.github.retina4j.losses.SoftmaxEqualizationLoss}, {@link io.github.retina4j.losses.BalancedL1Loss},
- * {@link io.github.retina4j.losses.SmoothL1Loss}, {@link io.github.retina4j.losses.L1Loss}, and the joint class + box
- * loss {@link io.github.retina4j.losses.PisaLoss} (PISA, DESIGN §3.6).
+ * {@link io.github.retina4j.losses.SmoothL1Loss}, {@link io.github.retina4j.losses.L1Loss},
+ * {@link io.github.retina4j.losses.GumbelLoss} (GOL), {@link io.github.retina4j.losses.IifFocalLoss} (IIF weights from
+ * {@link io.github.retina4j.losses.InverseImageFrequency}), and the joint class + box loss
+ * {@link io.github.retina4j.losses.PisaLoss} (PISA, DESIGN §3.6).
  * Comments in this module cite the design document as "DESIGN §n": section n of {@code docs/DESIGN.md}.
  *
  * <h2>How to use them in a DL4J graph (the normalisation contract)</h2>

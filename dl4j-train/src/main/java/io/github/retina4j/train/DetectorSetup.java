@@ -7,6 +7,9 @@ import io.github.retina4j.losses.BalancedL1Loss;
 import io.github.retina4j.losses.EqualizationFocalLoss;
 import io.github.retina4j.losses.EqualizationLoss;
 import io.github.retina4j.losses.EqualizedFocalLoss;
+import io.github.retina4j.losses.GumbelLoss;
+import io.github.retina4j.losses.IifFocalLoss;
+import io.github.retina4j.losses.InverseImageFrequency;
 import io.github.retina4j.losses.L1Loss;
 import io.github.retina4j.losses.PisaLoss;
 import io.github.retina4j.losses.SigmoidFocalLoss;
@@ -14,12 +17,15 @@ import io.github.retina4j.losses.SmoothL1Loss;
 import io.github.retina4j.models.backbone.BackboneConfig;
 import io.github.retina4j.models.backbone.ResNetConfig;
 import io.github.retina4j.models.backbone.SmallBackboneConfig;
+import io.github.retina4j.models.io.ClassScoring;
 import io.github.retina4j.models.io.ModelMetadata;
 import io.github.retina4j.models.io.PostProcessConfig;
 import io.github.retina4j.models.io.PreprocessConfig;
 import io.github.retina4j.models.retinanet.DetectionTargetIterator;
 import io.github.retina4j.models.retinanet.RetinaNet;
+import io.github.retina4j.models.heads.HeadConfig;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
+import java.util.Arrays;
 import java.util.Locale;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 
@@ -74,8 +80,62 @@ public final class DetectorSetup {
             case "efl" -> new EqualizedFocalLoss(numClasses);
             // EQL needs f_j (images containing class j / all images) of the training set
             case "eql-focal" -> new EqualizationFocalLoss(EqualizationLoss.DEFAULT_LAMBDA, trainStats.imageFractions());
-            default -> throw new IllegalArgumentException("--cls-loss must be focal, efl or eql-focal, got '" + name + "'");
+            // GOL: BCE on Gumbel probabilities, the authors' logit clamp (DESIGN §3.7)
+            case GOL -> new GumbelLoss();
+            default -> {
+                if (name.equals(IIF) || name.startsWith(IIF + "-")) {
+                    // IIF weights from the training images per class (DESIGN §3.8); "iif" is the paper's raw variant
+                    yield new IifFocalLoss(InverseImageFrequency.weights(iifVariant(name), trainStats.imageCounts(),
+                            trainStats.numImages()));
+                }
+                throw new IllegalArgumentException("--cls-loss must be focal, efl, eql-focal, gol, iif or iif-VARIANT "
+                        + "(raw, smooth, rel, base2, base10, normit, gombit), got '" + name + "'");
+            }
         };
+    }
+
+    /** Gumbel optimised loss (DESIGN §3.7). */
+    public static final String GOL = "gol";
+    /** Inverse image frequency, raw variant; {@code iif-VARIANT} names the others (DESIGN §3.8). */
+    public static final String IIF = "iif";
+
+    /** The IIF variant of a class-loss name: {@code iif} is raw, {@code iif-smooth} smooth, and so on. */
+    public static InverseImageFrequency.Variant iifVariant(String clsLoss) {
+        return clsLoss.equals(IIF) ? InverseImageFrequency.Variant.RAW
+                : InverseImageFrequency.Variant.named(clsLoss.substring(IIF.length() + 1));
+    }
+
+    /**
+     * How the trained model's logits become scores: the loss's activation (Gumbel for GOL), its logit weights (IIF), and
+     * the training images per class, which NorCal needs (DESIGN §6.6).
+     */
+    public static ClassScoring scoring(ILossFunction classLoss, CategoryStatistics trainStats) {
+        double[] counts = Arrays.stream(trainStats.imageCounts()).asDoubleStream().toArray();
+        ClassScoring.Activation act = classLoss instanceof GumbelLoss ? ClassScoring.Activation.GUMBEL
+                : ClassScoring.Activation.SIGMOID;
+        double[] weights = classLoss instanceof IifFocalLoss iif ? iif.getWeights() : null;
+        return new ClassScoring(act, weights, counts, null);
+    }
+
+    /**
+     * NorCal on a trained model's scores, no retraining (DESIGN §6.6): γ, and the training image counts of {@code train}
+     * when given (its classes must be the model's), else those saved in the model file.
+     *
+     * @throws IllegalArgumentException when neither has the counts, or the class lists differ
+     */
+    public static ModelMetadata withNorCal(ModelMetadata metadata, double gamma, CocoDataset train) {
+        ClassScoring s = metadata.scoring();
+        if (train != null) {
+            if (!train.categoryMapping().equals(metadata.categories())) {
+                throw new IllegalArgumentException("NorCal counts: the training annotations have other classes ("
+                        + train.categoryMapping().size() + ") than the model (" + metadata.categories().size() + ")");
+            }
+            s = s.withTrainImageCounts(Arrays.stream(CategoryStatistics.of(train).imageCounts()).asDoubleStream().toArray());
+        } else if (s.trainImageCounts() == null) {
+            throw new IllegalArgumentException("NorCal needs the training image count per class: the model file has none, "
+                    + "give the training annotations");
+        }
+        return metadata.withScoring(s.withNorCal(new ClassScoring.NorCal(gamma, true)));
     }
 
     public static ILossFunction boxLoss(String name) {
@@ -95,8 +155,16 @@ public final class DetectorSetup {
      */
     public static RetinaNetConfig config(Choice c, Recipe recipe, CocoDataset train, int batchSize, int iterations, long seed) {
         int numClasses = train.categoryMapping().size();
+        ILossFunction cls = classLoss(c.clsLoss(), numClasses, CategoryStatistics.of(train));
         RetinaNetConfig.Builder b = recipe.model(numClasses, backbone(c.backbone()), batchSize, iterations)
-                .classLoss(classLoss(c.clsLoss(), numClasses, CategoryStatistics.of(train))).seed(seed);
+                .classLoss(cls).seed(seed);
+        if (cls instanceof GumbelLoss) {
+            // prior π through the Gumbel activation: bias −ln(−ln π), expressed as the sigmoid prior of that bias
+            // (Lin 2017 §4.1's initialisation for the activation the loss uses; DESIGN §3.7)
+            HeadConfig h = b.build().head();
+            double bias = ClassScoring.Activation.GUMBEL.logitOf(h.prior());
+            b.head(new HeadConfig(h.channels(), h.numConvs(), h.numAnchors(), 1 / (1 + Math.exp(-bias)), h.weightStd()));
+        }
         if (!RECIPE_BOX_LOSS.equals(c.boxLoss())) {
             b.boxLoss(boxLoss(c.boxLoss()));
         }
@@ -131,6 +199,7 @@ public final class DetectorSetup {
         boolean joint = config.jointLoss() != null;
         return new ModelMetadata(train.categoryMapping(), PreprocessConfig.of(shortEdge, longEdge, config.sizeDivisor()),
                 encoder.anchorGenerator().config(), encoder.boxCoder(), PostProcessConfig.coco(),
-                joint ? RetinaNet.JOINT_OUTPUT : RetinaNet.CLASS_OUTPUT, joint ? RetinaNet.JOINT_OUTPUT : RetinaNet.BOX_OUTPUT, null);
+                joint ? RetinaNet.JOINT_OUTPUT : RetinaNet.CLASS_OUTPUT, joint ? RetinaNet.JOINT_OUTPUT : RetinaNet.BOX_OUTPUT, null,
+                scoring(config.classLoss(), CategoryStatistics.of(train)));
     }
 }

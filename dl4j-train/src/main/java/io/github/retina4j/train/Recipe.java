@@ -26,8 +26,10 @@ import java.util.Objects;
  * @param maxGradNorm global L2 clipping threshold, 0 = off
  * @param sampler     anchor sampler, or null to use every non-ignored anchor (RetinaNet's focal loss needs no sampling:
  *                    mmdetection's {@code PseudoSampler})
+ * @param imageSampling which images an epoch holds: uniform (the default), repeat factor or class-aware (DESIGN §4.5)
  */
-public record Recipe(String name, boolean libra, OptimizerRecipe optimizer, double maxGradNorm, AnchorSampler sampler) {
+public record Recipe(String name, boolean libra, OptimizerRecipe optimizer, double maxGradNorm, AnchorSampler sampler,
+                     ImageSampling imageSampling) {
 
     /** The backbone name of the CPU-sized preset ({@link RetinaNet#small(int)}). */
     public static final String SMALL_BACKBONE = "small";
@@ -38,6 +40,17 @@ public record Recipe(String name, boolean libra, OptimizerRecipe optimizer, doub
         if (maxGradNorm < 0 || Double.isNaN(maxGradNorm)) {
             throw new IllegalArgumentException("max gradient norm must be >= 0 (0 = off), got " + maxGradNorm);
         }
+        imageSampling = imageSampling == null ? ImageSampling.uniform() : imageSampling;
+    }
+
+    /** A recipe with uniform image sampling. */
+    public Recipe(String name, boolean libra, OptimizerRecipe optimizer, double maxGradNorm, AnchorSampler sampler) {
+        this(name, libra, optimizer, maxGradNorm, sampler, null);
+    }
+
+    /** This recipe with another image sampler ({@code uniform}, {@code rfs}, {@code class-aware}). */
+    public Recipe withImageSampling(ImageSampling s) {
+        return new Recipe(name, libra, optimizer, maxGradNorm, sampler, s);
     }
 
     /** mmdetection {@code retinanet_r50_fpn_1x}: focal loss, smooth L1, no sampling, {@code schedule_1x}, clip 35. */
@@ -93,14 +106,14 @@ public record Recipe(String name, boolean libra, OptimizerRecipe optimizer, doub
     }
 
     public Recipe withOptimizer(OptimizerRecipe o) {
-        return new Recipe(name, libra, o, maxGradNorm, sampler);
+        return new Recipe(name, libra, o, maxGradNorm, sampler, imageSampling);
     }
 
     public Recipe withMaxGradNorm(double norm) {
-        return new Recipe(name, libra, optimizer, norm, sampler);
+        return new Recipe(name, libra, optimizer, norm, sampler, imageSampling);
     }
 
     public Recipe withSampler(AnchorSampler s) {
-        return new Recipe(name, libra, optimizer, maxGradNorm, s);
+        return new Recipe(name, libra, optimizer, maxGradNorm, s, imageSampling);
     }
 }

@@ -2,7 +2,6 @@ package io.github.retina4j.train;
 
 import io.github.retina4j.coco.CocoDataset;
 import io.github.retina4j.data.reader.DetectionBatchIterator;
-import io.github.retina4j.data.sampling.RepeatFactorSampler;
 import io.github.retina4j.data.transform.TransformConfig;
 import io.github.retina4j.data.targets.TargetEncoder;
 import io.github.retina4j.models.retinanet.DetectionTargetIterator;
@@ -53,11 +52,20 @@ public final class TrainingData {
                                              int batchSize,
                                              int longEdge, int shortEdge, long seed, boolean repeatFactorSampling,
                                              double rfsThreshold, int workers) {
+        return iterator(train, images, config, encoder, batchSize, longEdge, shortEdge, seed,
+                repeatFactorSampling ? ImageSampling.rfs(rfsThreshold) : ImageSampling.uniform(), workers);
+    }
+
+    /** As above, with the epoch's images drawn by {@code sampling} (uniform, repeat factor or class-aware, DESIGN §4.5). */
+    public static CloseableIterator iterator(CocoDataset train, Path images, RetinaNetConfig config, TargetEncoder encoder,
+                                             int batchSize, int longEdge, int shortEdge, long seed, ImageSampling sampling,
+                                             int workers) {
         DetectionBatchIterator.Builder b = DetectionBatchIterator.builder(train, images)
                 .transform(TransformConfig.training().withScale(longEdge, shortEdge).withSizeDivisor(config.sizeDivisor()))
                 .batchSize(batchSize).shuffle(true).seed(seed).prefetchThreads(PREFETCH_THREADS);
-        if (repeatFactorSampling) {
-            b.sampler(RepeatFactorSampler.of(train, rfsThreshold, seed));
+        io.github.retina4j.data.sampling.ImageSampler sampler = sampling.sampler(train, seed);
+        if (sampler != null) {
+            b.sampler(sampler);
         }
         DetectionBatchIterator batches = b.build();
         // One worker consumes one batch at a time, so the [N, C, A] targets can live in reused storage.

@@ -46,6 +46,9 @@ public final class DetectCommand implements Callable<Integer> {
             + "trained here, 300 for imported torchvision models).")
     Integer maxDetections;
 
+    @picocli.CommandLine.Mixin
+    LongTailOptions longTail;
+
     @Override
     public Integer call() {
         Inputs.existingFile(model, "--model");
@@ -65,7 +68,9 @@ public final class DetectCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         List<DetectionResult> results = new ArrayList<>();
         int failed = 0;
-        try (Detector detector = Detector.load(model)) {
+        io.github.retina4j.models.io.ModelFile.Loaded loaded = io.github.retina4j.models.io.ModelFile.load(model, false);
+        io.github.retina4j.models.io.ModelMetadata metadata = longTail.apply(loaded.metadata());
+        try (Detector detector = new Detector(loaded.graph(), metadata, Detector.DEFAULT_REPLICAS)) {
             int limit = maxDetections != null ? maxDetections : detector.metadata().postprocessing().maxDetectionsPerImage();
             Files.createDirectories(out);
             long imageId = 0;

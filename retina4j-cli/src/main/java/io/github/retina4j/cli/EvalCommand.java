@@ -54,6 +54,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--per-class", description = "Print the per-category AP table too.")
     boolean perClass;
 
+    @picocli.CommandLine.Mixin
+    LongTailOptions longTail;
+
     @Override
     public Integer call() {
         Inputs.existingFile(gt, "--gt");
@@ -62,6 +65,9 @@ public final class EvalCommand implements Callable<Integer> {
         }
         if (dets != null) {
             Inputs.existingFile(dets, "--dets");
+            if (longTail.norcalGamma != null || longTail.norcalCounts != null) {
+                throw new IllegalArgumentException("--norcal-gamma and --norcal-counts calibrate a --model's scores, not --dets");
+            }
         } else {
             Inputs.existingFile(model, "--model");
             Inputs.existingDir(images, "--images");
@@ -100,7 +106,7 @@ public final class EvalCommand implements Callable<Integer> {
         // LVIS protocol: lower score threshold and 300 detections per image (DESIGN §6)
         boolean lvis = dataset.isLvis() && !"coco".equals(metric);
         ModelFile.Loaded loaded = ModelFile.load(model, false);
-        ModelMetadata meta = lvis ? loaded.metadata().withPostprocessing(PostProcessConfig.lvis()) : loaded.metadata();
+        ModelMetadata meta = longTail.apply(lvis ? loaded.metadata().withPostprocessing(PostProcessConfig.lvis()) : loaded.metadata());
         try (Detector detector = new Detector(loaded.graph(), meta, 1)) {
             return DatasetDetection.run(detector, dataset, images, false).results();
         }

@@ -4,6 +4,7 @@ import io.github.retina4j.coco.CocoDataset;
 import io.github.retina4j.coco.CocoJsonReader;
 import io.github.retina4j.report.LossCurveChart;
 import io.github.retina4j.train.DetectorSetup;
+import io.github.retina4j.train.ImageSampling;
 import io.github.retina4j.train.LossPoint;
 import io.github.retina4j.train.Recipe;
 import io.github.retina4j.train.Trainer;
@@ -67,8 +68,14 @@ public final class TrainCommand implements Callable<Integer> {
                     + "architecture (ResNet depth, FPN, anchors).")
     Path init;
 
-    @Option(names = "--cls-loss", defaultValue = "focal", description = "focal | efl | eql-focal (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cls-loss", defaultValue = "focal", description = {"focal | efl | eql-focal | gol | iif "
+            + "(default: ${DEFAULT-VALUE}). gol: Gumbel optimised loss, Gumbel activation in training and inference; "
+            + "iif: focal loss on logits weighted by the inverse image frequency, kept at inference (DESIGN §3.7, §3.8)."})
     String clsLoss;
+
+    @Option(names = "--iif-variant", paramLabel = "V", description = "IIF weights with --cls-loss iif: raw | smooth | rel | "
+            + "base2 | base10 | normit | gombit (default: raw, the paper's).")
+    String iifVariant;
 
     @Option(names = "--box-loss", defaultValue = DetectorSetup.RECIPE_BOX_LOSS,
             description = "recipe | smooth-l1 | l1 | balanced-l1 (default: the model's recipe: smooth-l1 for retinanet, balanced-l1 for libra).")
@@ -78,8 +85,12 @@ public final class TrainCommand implements Callable<Integer> {
             + "--cls-loss focal and a smooth L1 box loss.")
     boolean pisa;
 
-    @Option(names = "--rfs", description = "Repeat factor sampling (LVIS), threshold --rfs-threshold.")
+    @Option(names = "--rfs", description = "Repeat factor sampling (LVIS), threshold --rfs-threshold: the same as --sampler rfs.")
     boolean repeatFactorSampling;
+
+    @Option(names = "--sampler", paramLabel = "S", description = "Images of an epoch: uniform | rfs | class-aware "
+            + "(default: uniform; DESIGN §4.5).")
+    String sampler;
 
     @Option(names = "--rfs-threshold", defaultValue = "0.001", description = "Repeat factor threshold t (default: ${DEFAULT-VALUE}).")
     double rfsThreshold;
@@ -125,8 +136,10 @@ public final class TrainCommand implements Callable<Integer> {
         Inputs.positive(iterations, "--iterations");
         Inputs.positive(imageSize, "--image-size");
         Inputs.positive(checkpointEvery, "--checkpoint-every");
+        clsLoss = LongTailOptions.classLoss(clsLoss, iifVariant);
         DetectorSetup.Choice choice = new DetectorSetup.Choice(model, backbone, clsLoss, boxLoss);
         Inputs.positive(rfsThreshold, "--rfs-threshold");
+        ImageSampling sampling = LongTailOptions.sampling(sampler, repeatFactorSampling, rfsThreshold);
         CocoDataset train = CocoJsonReader.strict().read(annotations);
         if (train.images().isEmpty()) {
             throw new IllegalArgumentException(annotations + ": the dataset has no images");
@@ -153,7 +166,7 @@ public final class TrainCommand implements Callable<Integer> {
                 choice = new DetectorSetup.Choice(model, depth, clsLoss, boxLoss);
             }
         }
-        Recipe recipe = optimizer.apply(choice.recipe());
+        Recipe recipe = optimizer.apply(choice.recipe()).withImageSampling(sampling);
         // mmdetection's linear scaling applies to the effective batch (its lr is per 16 images over all GPUs)
         int effectiveBatch = batchSize * workers;
         RetinaNetConfig config = DetectorSetup.config(choice, recipe, train, effectiveBatch, iterations, seed);
@@ -185,9 +198,9 @@ public final class TrainCommand implements Callable<Integer> {
                     config.numClasses());
         }
         final ModelMetadata savedMetadata = metadata;
-        console.printf("training %s (%s backbone, %s + %s, %s, clip %s) on %s: %d images, %d classes, %d iterations of %d images%s%n",
+        console.printf("training %s (%s backbone, %s + %s, %s, clip %s, %s sampling) on %s: %d images, %d classes, %d iterations of %d images%s%n",
                 choice.model(), choice.backbone(), choice.clsLoss() + (pisa ? " with PISA" : ""), config.boxLoss(), recipe.optimizer(),
-                recipe.maxGradNorm(), annotations,
+                recipe.maxGradNorm(), recipe.imageSampling(), annotations,
                 train.images().size(), train.categories().size(), iterations, effectiveBatch,
                 workers == 1 ? "" : " (" + workers + " workers × " + batchSize + ")");
         console.flush();
@@ -195,7 +208,7 @@ public final class TrainCommand implements Callable<Integer> {
                 seed, resume, ui ? out.resolve("ui-stats.dl4j") : null, workers);
         TrainingResult result;
         try (TrainingData.CloseableIterator data = TrainingData.iterator(train, images, config, recipe.targetEncoder(config, seed), batchSize, imageSize,
-                imageSize, seed, repeatFactorSampling, rfsThreshold, workers)) {
+                imageSize, seed, recipe.imageSampling(), workers)) {
             Trainer trainer = new Trainer(graph, data, tc)
                     .modelWriter((g, f) -> ModelFile.save(g, savedMetadata, f, true));
             if (!noProgress) {

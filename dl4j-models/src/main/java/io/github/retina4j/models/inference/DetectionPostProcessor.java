@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.models.io.ClassScoring;
 import io.github.retina4j.models.io.PostProcessConfig;
 
 import io.github.retina4j.data.transform.ImageMeta;
@@ -22,7 +23,8 @@ import java.util.List;
  * image pixels with dataset category ids.
  *
  * <ol>
- *   <li>sigmoid of the class logits {@code [N, C, A]} (one ND4J op over the whole batch);</li>
+ *   <li>scores of the class logits {@code [N, C, A]}: the sigmoid (one ND4J op over the whole batch), or the
+ *       model's {@link ClassScoring} (Gumbel activation, IIF logit weights, NorCal; DESIGN §6.6);</li>
  *   <li>per image and pyramid level: the (anchor, class) pairs with score &gt; threshold, of which the
  *       {@code topKPerLevel} best are kept;</li>
  *   <li>decode their deltas against their anchors with the {@link BoxCoder};</li>
@@ -41,19 +43,33 @@ public final class DetectionPostProcessor {
     private final PostProcessConfig config;
     private final BoxCoder coder;
     private final CategoryMapping categories;
+    private final ClassScoring scoring;
 
     /**
+     * Sigmoid scores.
+     *
      * @param config     thresholds and limits
      * @param coder      the coder the model was trained with
      * @param categories contiguous index ↔ dataset category id (its size must equal C of the logits)
      */
     public DetectionPostProcessor(PostProcessConfig config, BoxCoder coder, CategoryMapping categories) {
-        if (config == null || coder == null || categories == null) {
-            throw new IllegalArgumentException("config, coder and categories are required");
+        this(config, coder, categories, ClassScoring.sigmoid());
+    }
+
+    /** As above, with the scores of {@code scoring} (its per-class vectors must have one entry per category). */
+    public DetectionPostProcessor(PostProcessConfig config, BoxCoder coder, CategoryMapping categories, ClassScoring scoring) {
+        if (config == null || coder == null || categories == null || scoring == null) {
+            throw new IllegalArgumentException("config, coder, categories and scoring are required");
         }
+        scoring.checkClasses(categories.size(), "post-processing");
         this.config = config;
         this.coder = coder;
         this.categories = categories;
+        this.scoring = scoring;
+    }
+
+    public ClassScoring scoring() {
+        return scoring;
     }
 
     public PostProcessConfig config() {
@@ -105,11 +121,15 @@ public final class DetectionPostProcessor {
         int n = (int) classLogits.size(0);
         int c = (int) classLogits.size(1);
         int a = (int) classLogits.size(2);
-        INDArray scores = Transforms.sigmoid(classLogits.castTo(DataType.FLOAT), true);
+        boolean plain = scoring.isPlainSigmoid();
+        INDArray scores = plain ? Transforms.sigmoid(classLogits.castTo(DataType.FLOAT), true) : classLogits;
         double[] anchorFlat = anchors.castTo(DataType.DOUBLE).dup('c').data().asDouble();
         List<ImageDetections> out = new ArrayList<>(n);
         for (int img = 0; img < n; img++) {
-            float[] s = scores.slice(img).dup('c').data().asFloat();           // [C, A], index cls·A + anchor
+            float[] s = scores.slice(img).castTo(DataType.FLOAT).dup('c').data().asFloat(); // [C, A], index cls·A + anchor
+            if (!plain) {
+                scoring.scores(s, c, a, s);
+            }
             float[] d = boxDeltas.slice(img).castTo(DataType.FLOAT).dup('c').data().asFloat(); // [4, A]
             out.add(processImage(s, d, c, a, anchorFlat, anchorsPerLevel, metas.get(img)));
         }

@@ -82,7 +82,8 @@ public final class Detector implements AutoCloseable {
         }
         this.metadata = metadata;
         this.preprocessor = new ImagePreprocessor(metadata.preprocessing());
-        this.postProcessor = new DetectionPostProcessor(metadata.postprocessing(), metadata.boxCoder(), metadata.categories());
+        this.postProcessor = new DetectionPostProcessor(metadata.postprocessing(), metadata.boxCoder(), metadata.categories(),
+                metadata.scoring());
         this.anchorGenerator = new AnchorGenerator(metadata.anchors());
         this.prototype = graph;
         this.maxReplicas = replicas;
@@ -106,6 +107,16 @@ public final class Detector implements AutoCloseable {
         ComputationGraph g = borrow();
         try {
             return new Detector(g.clone(), metadata.withPostprocessing(config), maxReplicas);
+        } finally {
+            idle.add(g);
+        }
+    }
+
+    /** Same graph replicas and model, other class scoring (e.g. NorCal switched on, DESIGN §6.6). */
+    public Detector withScoring(io.github.retina4j.models.io.ClassScoring scoring) {
+        ComputationGraph g = borrow();
+        try {
+            return new Detector(g.clone(), metadata.withScoring(scoring), maxReplicas);
         } finally {
             idle.add(g);
         }

@@ -33,10 +33,12 @@ import java.util.Objects;
  *                       {@code classOutput} for a graph with a joint loss, whose one output is {@code [N, C + 4, A]}
  *                       (logits, then deltas; DESIGN §3.6)
  * @param modelConfig    the builder's configuration as JSON (null when not available)
+ * @param scoring        logits → scores: activation, logit weights, NorCal (JSON field {@code scoring}; absent = plain
+ *                       sigmoid, the files written before it existed)
  */
 public record ModelMetadata(CategoryMapping categories, PreprocessConfig preprocessing, AnchorConfig anchors,
                             BoxCoder boxCoder, PostProcessConfig postprocessing, String classOutput, String boxOutput,
-                            JsonNode modelConfig) {
+                            JsonNode modelConfig, ClassScoring scoring) {
 
     /** Version of the JSON layout below; bumped on incompatible changes. */
     public static final int FORMAT_VERSION = 1;
@@ -51,6 +53,15 @@ public record ModelMetadata(CategoryMapping categories, PreprocessConfig preproc
         Objects.requireNonNull(classOutput, "classOutput");
         Objects.requireNonNull(boxOutput, "boxOutput");
         modelConfig = modelConfig == null ? null : modelConfig.deepCopy();
+        scoring = scoring == null ? ClassScoring.sigmoid() : scoring;
+        scoring.checkClasses(categories.size(), "model metadata");
+    }
+
+    /** Metadata of a sigmoid detector (focal loss family). */
+    public ModelMetadata(CategoryMapping categories, PreprocessConfig preprocessing, AnchorConfig anchors,
+                         BoxCoder boxCoder, PostProcessConfig postprocessing, String classOutput, String boxOutput,
+                         JsonNode modelConfig) {
+        this(categories, preprocessing, anchors, boxCoder, postprocessing, classOutput, boxOutput, modelConfig, null);
     }
 
     @Override
@@ -69,11 +80,18 @@ public record ModelMetadata(CategoryMapping categories, PreprocessConfig preproc
     }
 
     public ModelMetadata withModelConfig(JsonNode config) {
-        return new ModelMetadata(categories, preprocessing, anchors, boxCoder, postprocessing, classOutput, boxOutput, config);
+        return new ModelMetadata(categories, preprocessing, anchors, boxCoder, postprocessing, classOutput, boxOutput, config,
+                scoring);
     }
 
     public ModelMetadata withPostprocessing(PostProcessConfig p) {
-        return new ModelMetadata(categories, preprocessing, anchors, boxCoder, p, classOutput, boxOutput, modelConfig);
+        return new ModelMetadata(categories, preprocessing, anchors, boxCoder, p, classOutput, boxOutput, modelConfig,
+                scoring);
+    }
+
+    public ModelMetadata withScoring(ClassScoring s) {
+        return new ModelMetadata(categories, preprocessing, anchors, boxCoder, postprocessing, classOutput, boxOutput,
+                modelConfig, s);
     }
 
     /** Serialises to a JSON document. */
@@ -111,6 +129,17 @@ public record ModelMetadata(CategoryMapping categories, PreprocessConfig preproc
         outputs.put("classLogits", classOutput).put("boxDeltas", boxOutput);
         if (modelConfig != null) {
             root.set("modelConfig", modelConfig);
+        }
+        ObjectNode sc = root.putObject("scoring");
+        sc.put("activation", scoring.activation().name());
+        if (scoring.logitWeights() != null) {
+            doubles(sc.putArray("logitWeights"), scoring.logitWeights());
+        }
+        if (scoring.trainImageCounts() != null) {
+            doubles(sc.putArray("trainImageCounts"), scoring.trainImageCounts());
+        }
+        if (scoring.norcal() != null) {
+            sc.putObject("norcal").put("gamma", scoring.norcal().gamma()).put("renormalise", scoring.norcal().renormalise());
         }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
@@ -176,13 +205,27 @@ public record ModelMetadata(CategoryMapping categories, PreprocessConfig preproc
             JsonNode modelConfig = root.get("modelConfig");
             return new ModelMetadata(new CategoryMapping(ids, names), preprocessing, anchors, boxCoder, postprocessing,
                     field(outputs, "classLogits", source).asText(), field(outputs, "boxDeltas", source).asText(),
-                    modelConfig == null || modelConfig.isNull() ? null : modelConfig);
+                    modelConfig == null || modelConfig.isNull() ? null : modelConfig, scoring(root.get("scoring"), source));
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith(source)) {
                 throw e;
             }
             throw new IllegalArgumentException(source + ": invalid metadata: " + e.getMessage(), e);
         }
+    }
+
+    /** The optional {@code scoring} object; absent = plain sigmoid. */
+    private static ClassScoring scoring(JsonNode sc, String source) {
+        if (sc == null || sc.isNull()) {
+            return ClassScoring.sigmoid();
+        }
+        JsonNode weights = sc.get("logitWeights");
+        JsonNode counts = sc.get("trainImageCounts");
+        JsonNode norcal = sc.get("norcal");
+        return new ClassScoring(ClassScoring.Activation.named(field(sc, "activation", source).asText()),
+                weights == null ? null : doubles(weights), counts == null ? null : doubles(counts),
+                norcal == null ? null : new ClassScoring.NorCal(field(norcal, "gamma", source).asDouble(),
+                        field(norcal, "renormalise", source).asBoolean()));
     }
 
     private static JsonNode field(JsonNode node, String name, String source) {

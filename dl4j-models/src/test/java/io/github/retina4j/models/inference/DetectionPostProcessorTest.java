@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.models.io.ClassScoring;
 import io.github.retina4j.models.io.PostProcessConfig;
 
 import io.github.retina4j.data.transform.ImageMeta;
@@ -53,6 +54,29 @@ class DetectionPostProcessorTest {
     }
 
     private static final ImageMeta IDENTITY = DetectionPostProcessor.identityMeta(1, 100, 100);
+
+    /** NorCal re-ranks the classes of one anchor: the frequent class's score drops below the rare one's. */
+    @Test
+    void classScoringIsAppliedBeforeThresholdAndRanking() {
+        INDArray logits = background(1);
+        INDArray deltas = Nd4j.zeros(DataType.FLOAT, 1, 4, A);
+        logits.putScalar(new int[] {0, 0, 2}, logit(0.8));    // frequent class 0
+        logits.putScalar(new int[] {0, 1, 2}, logit(0.6));    // rare class 1, same anchor
+        ClassScoring norcal = new ClassScoring(ClassScoring.Activation.SIGMOID, null, new double[] {400, 1, 1},
+                new ClassScoring.NorCal(0.5, true));
+        List<Detection> dets = new DetectionPostProcessor(PostProcessConfig.coco(), BoxCoder.torchvisionDefault(), CATS, norcal)
+                .process(logits, deltas, anchors(), PER_LEVEL, List.of(IDENTITY)).get(0).detections();
+        assertEquals(2, dets.size());
+        assertEquals(1, dets.get(0).classIndex());
+        assertEquals(0.6, dets.get(0).score(), 1e-6);                          // n = 1: unchanged
+        assertEquals((0.8 / 20) / (0.8 / 20 + 0.2), dets.get(1).score(), 1e-6); // (p/√400) / (p/√400 + 1 − p)
+        // plain sigmoid scoring through the general constructor is the default path, bit for bit
+        List<Detection> plain = run(PostProcessConfig.coco(), logits, deltas, IDENTITY);
+        List<Detection> viaScoring = new DetectionPostProcessor(PostProcessConfig.coco(), BoxCoder.torchvisionDefault(), CATS,
+                ClassScoring.sigmoid()).process(logits, deltas, anchors(), PER_LEVEL, List.of(IDENTITY)).get(0).detections();
+        assertEquals(plain, viaScoring);
+        assertEquals(0, plain.get(0).classIndex());
+    }
 
     @Test
     void knownBoxesComeOutWithScoresAndDatasetCategoryIds() {

@@ -31,6 +31,34 @@ class ModelMetadataTest {
         assertNull(ModelMetadata.fromJson(TinyDetectionModel.metadata().toJson(), "t").modelConfig());
     }
 
+    /** The class scoring travels in the file; a file without the field (older writers) reads as plain sigmoid. */
+    @Test
+    void scoringRoundTripsAndDefaultsToSigmoid() {
+        ModelMetadata m = TinyDetectionModel.metadata();
+        int c = m.categories().size();
+        double[] w = new double[c];
+        double[] n = new double[c];
+        for (int i = 0; i < c; i++) {
+            w[i] = 1.5 + i;
+            n[i] = 10 * (i + 1);
+        }
+        ClassScoring s = new ClassScoring(ClassScoring.Activation.GUMBEL, w, n, new ClassScoring.NorCal(0.75, false));
+        ModelMetadata back = ModelMetadata.fromJson(m.withScoring(s).toJson(), "test");
+        assertEquals(s, back.scoring());
+        assertEquals(ClassScoring.sigmoid(), ModelMetadata.fromJson(m.toJson(), "t").scoring());
+        ObjectNode root;
+        try {
+            root = (ObjectNode) new ObjectMapper().readTree(m.toJson());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        root.remove("scoring");
+        assertEquals(ClassScoring.sigmoid(), ModelMetadata.fromJson(root.toString(), "t").scoring());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> m.withScoring(new ClassScoring(ClassScoring.Activation.SIGMOID, new double[c + 1], null, null)));
+        assertTrue(e.getMessage().contains((c + 1) + " logit weights"), e.getMessage());
+    }
+
     @Test
     void missingOrInvalidFieldsAreNamed() {
         String json = TinyDetectionModel.metadata().toJson();

@@ -21,6 +21,7 @@ import io.github.retina4j.models.retinanet.RetinaNetConfig;
 import io.github.retina4j.data.synthetic.ShapesLtFiles;
 import io.github.retina4j.train.CheckpointStore;
 import io.github.retina4j.train.DetectorSetup;
+import io.github.retina4j.train.ImageSampling;
 import io.github.retina4j.train.LossPoint;
 import io.github.retina4j.train.OptimizerRecipe;
 import io.github.retina4j.train.Recipe;
@@ -416,13 +417,17 @@ public final class ExperimentRunner {
             tc = new TrainerConfig(tc.runDir(), tc.iterations(), tc.checkpointEvery(), 1, tc.logEvery(), tc.maxGradNorm(),
                     tc.seed(), tc.resume(), null, 1);
             TimeKeeper time = new TimeKeeper(dir.resolve(TRAINING_FILE), before);
-            boolean rfs = plan.sampling() == TrainingPlan.Sampling.REPEAT_FACTOR;
             double rfsThreshold = config.rfsThreshold() != null ? config.rfsThreshold()
                     : Math.min(1, ExperimentConfig.RFS_REPEATED_BELOW_IMAGES / data.train().images().size());
+            ImageSampling sampling = switch (plan.sampling()) {
+                case SHUFFLE -> ImageSampling.uniform();
+                case REPEAT_FACTOR -> ImageSampling.rfs(rfsThreshold);
+                case CLASS_AWARE -> ImageSampling.classAware();
+            };
             TrainingResult result;
             try (TrainingData.CloseableIterator it = TrainingData.iterator(data.train(), data.trainImages(), rc,
                     recipe.targetEncoder(rc, c.seed()), config.batchSize(), config.imageSize(), config.imageSize(), c.seed(),
-                    rfs, rfsThreshold)) {
+                    sampling, 1)) {
                 final ModelMetadata m = metadata;
                 Trainer trainer = new Trainer(RetinaNet.build(rc), it, tc)
                         .modelWriter((g, f) -> ModelFile.save(g, m, f, true)).addProgress(time);

@@ -19,6 +19,12 @@ public final class Methods {
      */
     public static final int LIBRA_SAMPLED_ANCHORS = 512;
 
+    /**
+     * NorCal's γ for {@code focal+norcal}: the paper tunes γ per model and its code defaults to 0 (off); 0.5 is within
+     * the range that helped the demo's focal model most (DESIGN §6.6).
+     */
+    public static final double NORCAL_GAMMA = 0.5;
+
     private static final Map<String, Method> REGISTRY = new LinkedHashMap<>();
 
     static {
@@ -35,6 +41,14 @@ public final class Methods {
                         CombinedSampler.libra(LIBRA_SAMPLED_ANCHORS, CombinedSampler.DEFAULT_POSITIVE_FRACTION)))));
         add(Method.trained("pisa", "PISA (Cao 2020): ISR-P re-weighting of the positives and CARL, on focal + smooth L1",
                 TrainingPlan.retinaNet().withNetwork(DetectorSetup::pisa)));
+        add(Method.trained("focal+cas", "focal loss, class-aware sampling (Shen 2016; DESIGN §4.5)",
+                TrainingPlan.retinaNet().withSampling(Sampling.CLASS_AWARE)));
+        add(Method.trained("gol", "Gumbel optimised loss (Alexandridis 2022): Gumbel activation in training and inference",
+                TrainingPlan.retinaNet().withClsLoss(DetectorSetup.GOL)));
+        add(Method.trained("iif", "inverse image frequency logit weights, raw variant (Alexandridis 2023), on the focal loss",
+                TrainingPlan.retinaNet().withClsLoss(DetectorSetup.IIF)));
+        add(Method.evaluationOf("focal+norcal", "focal's models with NorCal (Pan 2021) at gamma " + NORCAL_GAMMA
+                + ", no retraining", "focal", (metadata, train) -> DetectorSetup.withNorCal(metadata, NORCAL_GAMMA, train)));
         // the same training as focal: its models, under the name the Libra comparison uses
         add(Method.evaluationOf("retinanet", "RetinaNet (= focal's models), the reference of libra", "focal",
                 Method.PostHoc.NONE));

@@ -27,7 +27,9 @@ public record TrainingPlan(String model, String clsLoss, String boxLoss, Samplin
         /** A seeded shuffle of the training images every epoch. */
         SHUFFLE,
         /** LVIS repeat factor sampling (Gupta 2019, §4.2), with the experiment's threshold. */
-        REPEAT_FACTOR
+        REPEAT_FACTOR,
+        /** Class-aware sampling (DESIGN §4.5): a class, then an image of it. */
+        CLASS_AWARE
     }
 
     public TrainingPlan {
