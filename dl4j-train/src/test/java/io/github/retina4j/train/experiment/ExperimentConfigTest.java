@@ -119,8 +119,10 @@ class ExperimentConfigTest {
     @Test
     void everyRegisteredTrainingPlanNamesValidChoices(@TempDir Path tmp) throws Exception {
         Path ann = Files.writeString(tmp.resolve("a.json"), """
-                {"images": [{"id": 1, "file_name": "a.png", "width": 8, "height": 8}],
-                 "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 4, 4], "area": 16, "iscrowd": 0}],
+                {"images": [{"id": 1, "file_name": "a.png", "width": 8, "height": 8},
+                            {"id": 2, "file_name": "b.png", "width": 8, "height": 8}],
+                 "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 4, 4], "area": 16, "iscrowd": 0},
+                                 {"id": 2, "image_id": 2, "category_id": 2, "bbox": [1, 1, 4, 4], "area": 16, "iscrowd": 0}],
                  "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]}
                 """);
         CategoryStatistics stats = CategoryStatistics.of(CocoJsonReader.strict().read(ann));
