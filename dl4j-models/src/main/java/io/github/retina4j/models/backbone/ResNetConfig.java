@@ -82,6 +82,19 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages,
         return depth >= 50;
     }
 
+    /**
+     * The depth (18, 34, 50 or 101) whose stages have {@code blocks} blocks of the given kind, as a state dict's key
+     * names reveal them; 0 when none has.
+     */
+    public static int depthOf(int[] blocks, boolean bottleneck) {
+        for (int d : new int[] {18, 34, 50, 101}) {
+            if (java.util.Arrays.equals(blocks(d), blocks) && (d >= 50) == bottleneck) {
+                return d;
+            }
+        }
+        return 0;
+    }
+
     @Override
     public int[] outChannels() {
         int e = bottleneck() ? BOTTLENECK_EXPANSION : 1;

@@ -242,12 +242,7 @@ public final class MmdetImport {
             }
         }
         boolean bottleneck = sd.containsKey(BACKBONE + "layer1.0.conv3.weight");
-        int depth = 0;
-        for (int d : new int[] {18, 34, 50, 101}) {
-            if (Arrays.equals(ResNetConfig.blocks(d), blocks) && (d >= 50) == bottleneck) {
-                depth = d;
-            }
-        }
+        int depth = ResNetConfig.depthOf(blocks, bottleneck);
         if (depth == 0) {
             throw new IllegalArgumentException(source + ": the backbone has " + Arrays.toString(blocks) + " "
                     + (bottleneck ? "bottleneck" : "basic") + " blocks in backbone.layer1..layer4, which is not ResNet-18, 34, 50 or 101");

@@ -55,12 +55,7 @@ public record TorchvisionRetinaNetLayout(int depth, int width, int fpnChannels, 
             }
         }
         boolean bottleneck = stateDict.containsKey(BODY + "layer1.0.conv3.weight");
-        int depth = 0;
-        for (int d : new int[] {18, 34, 50, 101}) {
-            if (Arrays.equals(ResNetConfig.blocks(d), blocks) && (d >= 50) == bottleneck) {
-                depth = d;
-            }
-        }
+        int depth = ResNetConfig.depthOf(blocks, bottleneck);
         if (depth == 0) {
             throw new IllegalArgumentException(source + ": the backbone has " + Arrays.toString(blocks) + " "
                     + (bottleneck ? "bottleneck" : "basic") + " blocks in layer1..layer4, which is not ResNet-18, 34, 50 or 101");
