@@ -62,11 +62,23 @@ public final class Detector implements AutoCloseable {
     private final int boxOutputIndex;
 
     /**
-     * @param graph    the trained graph (it becomes replica 0; do not use it elsewhere meanwhile)
+     * A detector on an inference copy of {@code graph} with its frozen batch norms folded into the convolutions
+     * ({@link BatchNormFolding}; the graph itself is left as it is). A graph without any is used as it is: it becomes
+     * replica 0, do not use it elsewhere meanwhile.
+     *
+     * @param graph    the trained graph
      * @param metadata its metadata
      * @param replicas maximum number of graph copies used by concurrent callers (≥ 1)
      */
     public Detector(ComputationGraph graph, ModelMetadata metadata, int replicas) {
+        this(graph, metadata, replicas, true);
+    }
+
+    /**
+     * @param foldBatchNorms false: run {@code graph} itself, batch norms as separate layers (the training graph's
+     *                       arithmetic; outputs differ from the folded ones by float32 round-off)
+     */
+    public Detector(ComputationGraph graph, ModelMetadata metadata, int replicas, boolean foldBatchNorms) {
         if (graph == null || metadata == null) {
             throw new IllegalArgumentException("graph and metadata are required");
         }
@@ -85,10 +97,10 @@ public final class Detector implements AutoCloseable {
         this.postProcessor = new DetectionPostProcessor(metadata.postprocessing(), metadata.boxCoder(), metadata.categories(),
                 metadata.scoring());
         this.anchorGenerator = new AnchorGenerator(metadata.anchors());
-        this.prototype = graph;
+        this.prototype = foldBatchNorms ? BatchNormFolding.fold(graph) : graph;
         this.maxReplicas = replicas;
         this.idle = new ArrayBlockingQueue<>(replicas);
-        idle.add(graph);
+        idle.add(prototype);
     }
 
     /** Loads a model file written by {@link ModelFile#save} with {@link #DEFAULT_REPLICAS} replicas. */
@@ -194,20 +206,55 @@ public final class Detector implements AutoCloseable {
     public List<ImageDetections> detect(INDArray input, List<ImageMeta> metas) {
         checkInput(input);
         INDArray[] out = forward(input.castTo(DataType.FLOAT));
-        INDArray logits = out[classOutputIndex];
-        INDArray deltas = out[boxOutputIndex];
-        if (classOutputIndex == boxOutputIndex) {
-            // one joint output [N, C + 4, A] (a joint loss such as PISA's, DESIGN §3.6): class logits, then box deltas
-            long c = metadata.categories().size();
-            if (logits.size(1) != c + 4) {
-                throw new IllegalStateException("joint output '" + metadata.classOutput() + "' has " + logits.size(1)
-                        + " rows, expected " + c + " classes + 4 deltas");
-            }
-            logits = out[classOutputIndex].get(NDArrayIndex.all(), NDArrayIndex.interval(0, c), NDArrayIndex.all()).dup('c');
-            deltas = out[boxOutputIndex].get(NDArrayIndex.all(), NDArrayIndex.interval(c, c + 4), NDArrayIndex.all()).dup('c');
+        return postProcessor.process(classLogits(out), boxDeltas(out), anchorGenerator, (int) input.size(2),
+                (int) input.size(3), metas);
+    }
+
+    /**
+     * Reads image files and detects objects in them as one batch under several post-processing settings (e.g. the
+     * COCO and the LVIS protocol) from one forward pass: element k holds the detections under {@code settings.get(k)},
+     * each as {@link #withPostProcessing} would give them.
+     */
+    public List<List<ImageDetections>> detect(List<Path> imageFiles, long[] imageIds, List<PostProcessConfig> settings) {
+        ImagePreprocessor.Batch batch = preprocessor.preprocessFiles(imageFiles, imageIds);
+        INDArray input = batch.images();
+        checkInput(input);
+        INDArray[] out = forward(input.castTo(DataType.FLOAT));
+        INDArray logits = classLogits(out);
+        INDArray deltas = boxDeltas(out);
+        List<List<ImageDetections>> result = new ArrayList<>(settings.size());
+        for (PostProcessConfig config : settings) {
+            DetectionPostProcessor p = new DetectionPostProcessor(config, metadata.boxCoder(), metadata.categories(),
+                    metadata.scoring());
+            result.add(p.process(logits, deltas, anchorGenerator, (int) input.size(2), (int) input.size(3), batch.metas()));
         }
-        return postProcessor.process(logits, deltas, anchorGenerator,
-                (int) input.size(2), (int) input.size(3), metas);
+        return result;
+    }
+
+    /**
+     * The class logits {@code [N, C, A]} of the graph outputs. With one joint output {@code [N, C + 4, A]} (a joint loss
+     * such as PISA's, DESIGN §3.6) they are its first C rows.
+     */
+    private INDArray classLogits(INDArray[] out) {
+        return classOutputIndex == boxOutputIndex ? jointRows(out[classOutputIndex], 0, classes()) : out[classOutputIndex];
+    }
+
+    /** The box deltas {@code [N, 4, A]}: the joint output's last 4 rows, or the box output. */
+    private INDArray boxDeltas(INDArray[] out) {
+        return classOutputIndex == boxOutputIndex ? jointRows(out[boxOutputIndex], classes(), classes() + 4)
+                : out[boxOutputIndex];
+    }
+
+    private long classes() {
+        return metadata.categories().size();
+    }
+
+    private INDArray jointRows(INDArray joint, long from, long to) {
+        if (joint.size(1) != classes() + 4) {
+            throw new IllegalStateException("joint output '" + metadata.classOutput() + "' has " + joint.size(1)
+                    + " rows, expected " + classes() + " classes + 4 deltas");
+        }
+        return joint.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup('c');
     }
 
     /** The raw graph outputs for a preprocessed batch (thread-safe, through a replica). */

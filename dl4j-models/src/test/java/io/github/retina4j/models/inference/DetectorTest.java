@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.models.io.PostProcessConfig;
 import io.github.retina4j.models.io.PreprocessConfig;
 
 import io.github.retina4j.coco.Category;
@@ -25,6 +26,7 @@ import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,6 +80,24 @@ class DetectorTest {
         ImageIO.write(img, "png", png.toFile());
         try (Detector d = detector(1)) {
             assertEquals(d.detect(img).detections(), d.detect(png).detections());
+        }
+    }
+
+    @Test
+    void severalPostProcessingSettingsFromOnePassEqualSeparateDetectors() throws Exception {
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            files.add(dir.resolve("multi" + i + ".png"));
+            ImageIO.write(picture(20 + i, 96, 64), "png", files.get(i).toFile());
+        }
+        long[] ids = {4, 9};
+        PostProcessConfig strict = PostProcessConfig.coco().withScoreThreshold(0.3).withMaxDetectionsPerImage(3);
+        try (Detector d = detector(1); Detector other = d.withPostProcessing(strict)) {
+            List<List<ImageDetections>> both = d.detect(files, ids, List.of(d.metadata().postprocessing(), strict));
+            assertEquals(2, both.size());
+            assertEquals(d.detect(files, ids), both.get(0));
+            assertEquals(other.detect(files, ids), both.get(1));
+            assertNotEquals(both.get(0), both.get(1), "the settings differ, so must the detections");
         }
     }
 

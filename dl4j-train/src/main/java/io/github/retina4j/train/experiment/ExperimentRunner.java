@@ -532,24 +532,37 @@ public final class ExperimentRunner {
      * that no image is padded beyond its own input size and each one's detections are those of a pass on its own.
      */
     static List<ImageDetections> detectAll(Detector d, CocoDataset dataset, Path imageRoot) {
+        return detectAll(d, dataset, imageRoot, List.of(d.metadata().postprocessing())).get(0);
+    }
+
+    /** {@link #detectAll(Detector, CocoDataset, Path)} under several post-processing settings from one forward pass. */
+    static List<List<ImageDetections>> detectAll(Detector d, CocoDataset dataset, Path imageRoot,
+                                                 List<PostProcessConfig> settings) {
         PreprocessConfig pre = d.metadata().preprocessing();
         Map<List<Integer>, List<ImageInfo>> bySize = new LinkedHashMap<>();
         for (ImageInfo i : dataset.images()) {
             KeepRatioResize.Geometry g = KeepRatioResize.geometry(i.width(), i.height(), pre.imageScale());
             bySize.computeIfAbsent(List.of(pre.padded(g.width()), pre.padded(g.height())), k -> new ArrayList<>()).add(i);
         }
-        Map<Long, ImageDetections> byId = new HashMap<>();
+        List<Map<Long, ImageDetections>> byId = new ArrayList<>();
+        settings.forEach(s -> byId.add(new HashMap<>()));
         for (List<ImageInfo> group : bySize.values()) {
             for (int from = 0; from < group.size(); from += EVAL_BATCH) {
                 List<ImageInfo> chunk = group.subList(from, Math.min(group.size(), from + EVAL_BATCH));
-                List<ImageDetections> dets = d.detect(chunk.stream().map(i -> imageRoot.resolve(i.resolvedFileName())).toList(),
-                        chunk.stream().mapToLong(ImageInfo::id).toArray());
-                for (int k = 0; k < chunk.size(); k++) {
-                    byId.put(chunk.get(k).id(), dets.get(k));
+                List<List<ImageDetections>> dets = d.detect(chunk.stream().map(i -> imageRoot.resolve(i.resolvedFileName())).toList(),
+                        chunk.stream().mapToLong(ImageInfo::id).toArray(), settings);
+                for (int s = 0; s < settings.size(); s++) {
+                    for (int k = 0; k < chunk.size(); k++) {
+                        byId.get(s).put(chunk.get(k).id(), dets.get(s).get(k));
+                    }
                 }
             }
         }
-        return dataset.images().stream().map(i -> byId.get(i.id())).toList();
+        return byId.stream().map(m -> dataset.images().stream().map(i -> m.get(i.id())).toList()).toList();
+    }
+
+    private static boolean sameImages(CocoDataset a, CocoDataset b) {
+        return a.images().stream().map(ImageInfo::id).toList().equals(b.images().stream().map(ImageInfo::id).toList());
     }
 
     private RunRecord evaluate(Cell c, Data data, Trained t, ForProtocol forProtocol) {
@@ -557,16 +570,23 @@ public final class ExperimentRunner {
         int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
         Map<String, Double> coco = new LinkedHashMap<>();
         Map<String, Double> lvis = new LinkedHashMap<>();
-        // two façades over the same graph, used one after the other
-        try (Detector d = new Detector(t.graph(), forProtocol.apply(t.metadata(), PostProcessConfig.coco()), 1)) {
-            EvaluationSummary s = Evaluation.evaluate(data.valCoco(),
-                    ImageDetections.toResults(detectAll(d, data.valCoco(), data.valImages())), Evaluation.Protocol.COCO, threads);
-            RunRecord.COCO_METRICS.forEach(m -> coco.put(m, s.headline().get(m)));
+        // one forward pass per batch, post-processed under both protocols; the method's metadata changes (such as
+        // NorCal's scoring) do not depend on the protocol, only the post-processing settings do
+        ModelMetadata forCoco = forProtocol.apply(t.metadata(), PostProcessConfig.coco());
+        ModelMetadata forLvis = forProtocol.apply(t.metadata(), PostProcessConfig.lvis());
+        if (!sameImages(data.valCoco(), data.valLvis()) || !forCoco.withPostprocessing(forLvis.postprocessing()).equals(forLvis)) {
+            throw new IllegalStateException("the COCO and LVIS validation sets must list the same images, and a method may"
+                    + " change the metadata only through its post-processing settings");
         }
-        try (Detector d = new Detector(t.graph(), forProtocol.apply(t.metadata(), PostProcessConfig.lvis()), 1)) {
-            EvaluationSummary s = Evaluation.evaluate(data.valLvis(),
-                    ImageDetections.toResults(detectAll(d, data.valLvis(), data.valImages())), Evaluation.Protocol.LVIS, threads);
-            RunRecord.LVIS_METRICS.forEach(m -> lvis.put(m, s.headline().get(m)));
+        try (Detector d = new Detector(t.graph(), forCoco, 1)) {
+            List<List<ImageDetections>> dets = detectAll(d, data.valCoco(), data.valImages(),
+                    List.of(forCoco.postprocessing(), forLvis.postprocessing()));
+            EvaluationSummary sc = Evaluation.evaluate(data.valCoco(), ImageDetections.toResults(dets.get(0)),
+                    Evaluation.Protocol.COCO, threads);
+            RunRecord.COCO_METRICS.forEach(m -> coco.put(m, sc.headline().get(m)));
+            EvaluationSummary sl = Evaluation.evaluate(data.valLvis(), ImageDetections.toResults(dets.get(1)),
+                    Evaluation.Protocol.LVIS, threads);
+            RunRecord.LVIS_METRICS.forEach(m -> lvis.put(m, sl.headline().get(m)));
         }
         double evalSeconds = (System.nanoTime() - start) / 1e9;
         RunRecord r = new RunRecord(c.method().name(), c.seed(), config.iterations(), t.info().seconds(), evalSeconds,
