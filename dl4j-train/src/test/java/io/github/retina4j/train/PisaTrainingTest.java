@@ -5,18 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.retina4j.coco.CocoDataset;
-import io.github.retina4j.data.synthetic.ShapesLtConfig;
-import io.github.retina4j.data.synthetic.ShapesLtFiles;
-import io.github.retina4j.data.synthetic.ShapesLtGenerator;
-import io.github.retina4j.data.synthetic.Split;
 import io.github.retina4j.losses.EqualizedFocalLoss;
 import io.github.retina4j.losses.PisaLoss;
 import io.github.retina4j.losses.SigmoidFocalLoss;
 import io.github.retina4j.losses.SmoothL1Loss;
-import io.github.retina4j.models.backbone.SmallBackboneConfig;
-import io.github.retina4j.models.fpn.FpnConfig;
-import io.github.retina4j.models.heads.HeadConfig;
 import io.github.retina4j.models.inference.Detector;
 import io.github.retina4j.models.io.ModelFile;
 import io.github.retina4j.models.io.ModelMetadata;
@@ -24,11 +16,9 @@ import io.github.retina4j.models.retinanet.RetinaNet;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
 import io.github.retina4j.testsupport.ExactArrays;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,60 +29,42 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /** {@code retina4j train --pisa} (DESIGN §3.6): a tiny RetinaNet with the joint PISA loss learns, saves and loads. */
 class PisaTrainingTest {
 
-    private static final int SIZE = 64;
     private static final int BATCH = 2;
     private static final int ITERATIONS = 20;
-    private static final long SEED = 11;
 
     @Test
     void aTinyRetinaNetWithPisaLearnsAndItsModelFileDetects(@TempDir Path tmp) throws IOException {
-        ShapesLtGenerator gen = new ShapesLtGenerator(ShapesLtConfig.builder().seed(SEED).numClasses(3).trainImages(8)
-                .valImages(1).imageSize(SIZE, SIZE).objectSize(16, 32).maxObjectsPerImage(2).longTail(4, 1).build());
-        ShapesLtFiles files = gen.writeTo(tmp.resolve("data"));
-        CocoDataset train = gen.cocoDataset(Split.TRAIN);
-        int classes = train.categoryMapping().size();
-        Recipe small = Recipe.retinaNet().forBackbone(Recipe.SMALL_BACKBONE);
-        Recipe recipe = small.withOptimizer(small.optimizer().withLearningRate(0.01));
-        RetinaNetConfig config = DetectorSetup.pisa(recipe.model(classes, new SmallBackboneConfig(new int[] {4, 4, 8, 8, 8}),
-                        BATCH, ITERATIONS)
-                .fpn(new FpnConfig(8, FpnConfig.P6Source.C5)).head(new HeadConfig(8, 1, 9, 0.01, 0.01)).seed(SEED).build());
+        TinyShapesLtTraining tiny = new TinyShapesLtTraining(tmp.resolve("data"));
+        int classes = tiny.classes;
+        RetinaNetConfig config = DetectorSetup.pisa(tiny.model(BATCH, ITERATIONS).build());
         PisaLoss loss = assertInstanceOf(PisaLoss.class, config.jointLoss());
         assertTrue(loss.isIsr() && loss.isCarl() && loss.getIsrK() == 2 && loss.getCarlBias() == 0.2, loss.name());
-        ModelMetadata metadata = DetectorSetup.metadata(train, config, SIZE, SIZE);
+        ModelMetadata metadata = DetectorSetup.metadata(tiny.train, config, TinyShapesLtTraining.SIZE, TinyShapesLtTraining.SIZE);
         assertEquals(RetinaNet.JOINT_OUTPUT, metadata.classOutput());
         assertEquals(RetinaNet.JOINT_OUTPUT, metadata.boxOutput());
 
-        List<MultiDataSet> probe = new ArrayList<>();
-        try (TrainingData.CloseableIterator data = TrainingData.iterator(train, files.trainImages(), config,
-                recipe.targetEncoder(config, SEED), 4, SIZE, SIZE, SEED + 1, false, 0.001)) {
-            probe.add(data.next());
-            probe.add(data.next());
-        }
+        List<MultiDataSet> probe = tiny.probe(config, 1);
         // labels: classes, deltas, the (image, gt) group of each positive
         INDArray labels = probe.get(0).getLabels(0);
         assertEquals(classes + 5, labels.size(1));
         ComputationGraph graph = RetinaNet.build(config);
-        double before = score(graph, probe);
+        double before = TinyShapesLtTraining.score(graph, probe);
         Path run = tmp.resolve("run");
         TrainingResult result;
-        try (TrainingData.CloseableIterator data = TrainingData.iterator(train, files.trainImages(), config,
-                recipe.targetEncoder(config, SEED), BATCH, SIZE, SIZE, SEED, false, 0.001)) {
-            result = new Trainer(graph, data, TrainerConfig.of(recipe, run, ITERATIONS, SEED).withCheckpointEvery(ITERATIONS))
-                    .modelWriter((g, f) -> ModelFile.save(g, metadata, f, true)).train();
+        try (TrainingData.CloseableIterator data = tiny.batches(config, BATCH, TinyShapesLtTraining.SEED, 1)) {
+            result = new Trainer(graph, data, TrainerConfig.of(tiny.recipe, run, ITERATIONS, TinyShapesLtTraining.SEED)
+                    .withCheckpointEvery(ITERATIONS)).modelWriter((g, f) -> ModelFile.save(g, metadata, f, true)).train();
         }
         assertEquals(ITERATIONS, result.history().size());
         for (LossPoint p : result.history()) {
             assertTrue(Double.isFinite(p.loss()), "loss " + p);
         }
-        double after = score(result.graph(), probe);
+        double after = TinyShapesLtTraining.score(result.graph(), probe);
         assertTrue(after < 0.8 * before, "loss on fixed batches " + before + " -> " + after);
 
         Path modelFile = run.resolve("model.zip");
         ModelFile.save(result.graph(), metadata, modelFile, false);
-        Path image;
-        try (Stream<Path> s = Files.list(files.trainImages())) {
-            image = s.sorted().findFirst().orElseThrow();
-        }
+        Path image = tiny.firstImage();
         try (Detector detector = Detector.load(modelFile)) {
             assertEquals(classes, detector.metadata().categories().size());
             INDArray input = probe.get(0).getFeatures(0);
@@ -141,9 +113,5 @@ class PisaTrainingTest {
                 .boxLoss(new SmoothL1Loss()).build()).jointLoss();
         assertEquals(0.5, p.getAlpha());
         assertEquals(1.0, p.getGamma());
-    }
-
-    private static double score(ComputationGraph graph, List<MultiDataSet> batches) {
-        return batches.stream().mapToDouble(b -> graph.score(b, false)).average().orElseThrow();
     }
 }
