@@ -54,8 +54,11 @@ import java.util.function.Supplier;
  * value, β = 1); stride 2 first copies the subsampled input into a scratch array;</li>
  * <li>{@code matmul} (1×1 only): libnd4j's {@code matmul} op on the same operands, bias added after.</li>
  * </ul>
- * Every method's output is compared with {@code layer}'s (max |Δ| printed). Not a test: run with
- * {@code bench ConvBenchmark [warmup=2] [iterations=5] [sizes=512x512,800x1344] [torch|notorch] [methods=...]}.
+ * Every method's output is compared with {@code layer}'s (max |Δ| printed); iterations run the methods round robin
+ * so that the shared machine's load changes hit all of them alike (minimum printed beside the median). Not a test:
+ * run with {@code bench ConvBenchmark [warmup=2] [iterations=5] [sizes=512x512,800x1344] [torch|notorch]
+ * [methods=...]}; {@code bench ConvBenchmark network [warmup=2] [iterations=5] [sizes=800x1344] [torch|notorch]}
+ * times the whole RetinaNet-R50-FPN inference forward at batch 1 (and torchvision's) instead.
  */
 public final class ConvBenchmark {
     private static final String[] ALL_METHODS = {"layer", "yxio", "oyxi", "nhwc", "nhwc-perm", "matmul"};
@@ -84,6 +87,10 @@ public final class ConvBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("network")) {
+            network(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         int warmup = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         String sizesArg = args.length > 2 ? args[2] : "512x512,800x1344";
@@ -167,6 +174,62 @@ public final class ConvBenchmark {
             System.out.printf(Locale.ROOT, "  %-8s %8.1f%n", "torch", torchTotal);
         }
     }
+
+    /** Inference forward of RetinaNet-R50-FPN (80 classes) at batch 1 against torchvision's, same thread count. */
+    private static void network(String[] args) throws Exception {
+        int warmup = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+        int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        String sizesArg = args.length > 2 ? args[2] : "800x1344";
+        boolean torch = !(args.length > 3 && args[3].equals("notorch"));
+        int threads = Runtime.getRuntime().availableProcessors();
+        for (String s : sizesArg.split(",")) {
+            int h = Integer.parseInt(s.split("x")[0]);
+            int w = Integer.parseInt(s.split("x")[1]);
+            RetinaNetConfig cfg = new RetinaNetConfig.Builder(80).backbone(ResNetConfig.of(50))
+                    .fpn(FpnConfig.torchvision()).head(HeadConfig.paper()).classLoss(new SigmoidFocalLoss())
+                    .boxLoss(new L1Loss()).build();
+            ComputationGraph graph = RetinaNet.build(cfg);
+            INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, h, w);
+            double[] t = new double[iterations];
+            for (int i = 0; i < warmup + iterations; i++) {
+                long t0 = System.nanoTime();
+                graph.output(false, x);
+                if (i >= warmup) {
+                    t[i - warmup] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+            double dl4j = BenchStats.median(t);
+            System.out.printf(Locale.ROOT, "RetinaNet R50-FPN %dx%d inference b1: %s s, median %.3f s (load %s)%n", h, w,
+                    Arrays.toString(t), dl4j, BenchStats.loadAverage());
+            if (torch) {
+                Map<String, Double> r = BenchStats.pythonResults("  torchvision: ", NETWORK_SCRIPT, String.valueOf(h),
+                        String.valueOf(w), String.valueOf(warmup), String.valueOf(iterations), String.valueOf(threads));
+                if (r != null && r.containsKey("forward")) {
+                    System.out.printf(Locale.ROOT, "  torchvision %.3f s: ratio %.2f×%n", r.get("forward"), dl4j / r.get("forward"));
+                }
+            }
+        }
+    }
+
+    /** torchvision retinanet_resnet50_fpn's backbone + head forward at batch 1 (ModelBenchmark's layout). */
+    private static final String NETWORK_SCRIPT = String.join("\n",
+            "import sys, time, statistics, torch, torchvision",
+            "from torchvision.ops import misc",
+            "from torchvision.ops.feature_pyramid_network import LastLevelP6P7",
+            "from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor",
+            "from torchvision.models.detection.retinanet import RetinaNet",
+            "h, w, warm, iters, threads = map(int, sys.argv[1:6])",
+            "torch.set_num_threads(threads); torch.manual_seed(0)",
+            "body = torchvision.models.resnet50(weights=None, norm_layer=misc.FrozenBatchNorm2d)",
+            "backbone = _resnet_fpn_extractor(body, 3, returned_layers=[2, 3, 4], extra_blocks=LastLevelP6P7(256, 256))",
+            "model = RetinaNet(backbone, 80, min_size=min(h, w), max_size=max(h, w)).eval()",
+            "x = torch.randn(1, 3, h, w)",
+            "ts = []",
+            "with torch.no_grad():",
+            "    for i in range(warm + iters):",
+            "        t = time.perf_counter(); f = model.backbone(x); model.head(list(f.values())); ts.append(time.perf_counter() - t)",
+            "print('forward', [round(t, 3) for t in ts[warm:]])",
+            "print('RESULT forward', statistics.median(ts[warm:]))");
 
     /** The distinct shapes of the graph's DL4J convolutions and of the shared heads (SharedHeadGraphVertex, Conv2dOp). */
     static List<Shape> shapes(ComputationGraphConfiguration conf, RetinaNetConfig cfg, int h, int w) {
