@@ -1,5 +1,6 @@
 package io.github.retina4j.models.dl4j;
 
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -12,7 +13,10 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BiasAdd;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -20,6 +24,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * straight to the oneDNN helper's {@code conv2d_bp} (identity), or masks it with the layer's own training output
  * (ReLU), instead of recomputing the forward convolution. Without the oneDNN helper (double precision, or when it
  * is disabled) it is DL4J's layer unchanged.
+ *
+ * <p>Its float32 inference and training forward pass of a pointwise convolution (1×1 kernel, stride 1, no padding,
+ * NCHW) is a matrix product per image, W[out, in] × X[in, H·W], plus the bias: libnd4j's {@code conv2d} on NCHW
+ * activations reorders input and output to and from oneDNN's blocked layout around the convolution, which on a
+ * ResNet-50 bottleneck at batch 1 costs as much as the product itself (DESIGN §10.1; measured by the benchmarks'
+ * {@code ConvBenchmark}). Same arithmetic, so the output matches the convolution to float round-off; the backward
+ * pass is untouched (it reads only the input, the weights and the output).
  */
 public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
     /** The output of the last training forward pass (ReLU only): relu'(z) = output &gt; 0. */
@@ -36,6 +47,51 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         // workspace (or, without workspaces, referenced by the next layer)
         trainingOutput = training && relu() ? out : null;
         return out;
+    }
+
+    @Override
+    protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
+        // forBackprop: DL4J's own backward (no helper, or double) also wants its im2col array from this call
+        if (forBackprop || !pointwise()) {
+            return super.preOutput(training, forBackprop, workspaceMgr);
+        }
+        assertInputSet(false);
+        validateInputRank();
+        INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, workspaceMgr);
+        validateInputDepth(weights.size(1));
+        INDArray bias = layerConf().hasBias()
+                ? getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr) : null;
+        return new Pair<>(pointwiseForward(input.castTo(dataType), weights, bias, workspaceMgr), null);
+    }
+
+    /** 1×1 kernel, stride 1, no padding (Same mode pads a 1×1 kernel by 0), float32, NCHW. */
+    boolean pointwise() {
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
+        return dataType == DataType.FLOAT && c.getCnn2dDataFormat() == CNN2DFormat.NCHW
+                && c.getKernelSize()[0] == 1 && c.getKernelSize()[1] == 1
+                && c.getStride()[0] == 1 && c.getStride()[1] == 1
+                && (convolutionMode == ConvolutionMode.Same || (c.getPadding()[0] == 0 && c.getPadding()[1] == 0));
+    }
+
+    /** {@code z[n] = W[out, in] × x[n][in, H·W] + b} into an activation array of the workspace manager. */
+    static INDArray pointwiseForward(INDArray x, INDArray weights, INDArray bias, LayerWorkspaceMgr workspaceMgr) {
+        long n = x.size(0);
+        long in = x.size(1);
+        long hw = x.size(2) * x.size(3);
+        long out = weights.size(0);
+        INDArray xc = Shape.hasDefaultStridesForShape(x) && x.ordering() == 'c' ? x : x.dup('c');
+        INDArray w2 = weights.reshape('c', out, in);
+        INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(),
+                new long[]{n, out, x.size(2), x.size(3)}, 'c');
+        INDArray x3 = xc.reshape('c', n, in, hw);
+        INDArray z3 = z.reshape('c', n, out, hw);
+        for (long i = 0; i < n; i++) {
+            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(w2, x3.slice(i)).addOutputs(z3.slice(i)).build());
+        }
+        if (bias != null) {
+            Nd4j.exec(new BiasAdd(z, bias.reshape(out), z, true));
+        }
+        return z;
     }
 
     private boolean relu() {

@@ -108,6 +108,99 @@ class NoRecomputeConvolutionLayerTest {
         }
     }
 
+    private static ComputationGraph pointwiseGraph(Layer conv) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.05)).graphBuilder()
+                .addInputs("x")
+                .addLayer("below", new ConvolutionLayer.Builder(1, 1).nIn(16).nOut(16).activation(Activation.IDENTITY)
+                        .build(), "x")
+                .addLayer("conv", conv, "below")
+                .addLayer("out", new CnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY)
+                        .build(), "conv")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    private static void assertClose(String what, INDArray expected, INDArray actual) {
+        assertTrue(java.util.Arrays.equals(expected.shape(), actual.shape()), what + ": shape");
+        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-30);
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        // float32 round-off of a 16–24 term dot product: a few ulps of the largest value
+        assertTrue(diff <= 1e-6 * scale, what + ": max |Δ| " + diff + " for max |x| " + scale);
+    }
+
+    /**
+     * The float32 1×1 stride-1 forward is a matrix product, not libnd4j's conv2d: outputs, gradients and trained
+     * parameters match DL4J's layer to float round-off.
+     */
+    @Test
+    void pointwiseMatrixProductMatchesDl4jConvolution() {
+        for (Activation act : new Activation[]{Activation.IDENTITY, Activation.RELU}) {
+            for (boolean bias : new boolean[]{true, false}) {
+                for (ConvolutionMode mode : new ConvolutionMode[]{ConvolutionMode.Truncate, ConvolutionMode.Same}) {
+                    String what = "1x1 " + act + " bias " + bias + " " + mode;
+                    java.util.function.Supplier<ConvolutionLayer.Builder> b = () -> new ConvolutionLayer.Builder(1, 1)
+                            .nIn(16).nOut(24).convolutionMode(mode).hasBias(bias).activation(act);
+                    ComputationGraph dl4j = pointwiseGraph(b.get().build());
+                    ComputationGraph ours = pointwiseGraph(NoRecomputeConvolutionLayer.of(b.get()));
+                    if (bias) {   // a non-zero bias, so that adding it is tested
+                        dl4j.getLayer("conv").getParam("b").assign(Nd4j.linspace(DataType.FLOAT, -1, 1, 24));
+                    }
+                    ours.setParams(dl4j.params().dup());
+                    assertTrue(((NoRecomputeConvolutionLayerImpl) ours.getLayer("conv")).pointwise(), what);
+                    Nd4j.getRandom().setSeed(11);
+                    MultiDataSet mds = new MultiDataSet(Nd4j.randn(DataType.FLOAT, 2, 16, 7, 9),
+                            Nd4j.randn(DataType.FLOAT, 2, 24, 7, 9));
+                    INDArray x = mds.getFeatures(0);
+                    assertClose(what + ": output", dl4j.outputSingle(x), ours.outputSingle(x));
+                    for (ComputationGraph g : new ComputationGraph[]{dl4j, ours}) {
+                        g.setInputs(mds.getFeatures());
+                        g.setLabels(mds.getLabels());
+                        g.computeGradientAndScore();
+                    }
+                    Map<String, INDArray> expected = dl4j.gradient().gradientForVariable();
+                    Map<String, INDArray> actual = ours.gradient().gradientForVariable();
+                    assertEquals(expected.keySet(), actual.keySet(), what);
+                    for (String k : expected.keySet()) {
+                        assertClose(what + ": gradient " + k, expected.get(k), actual.get(k));
+                    }
+                    for (int step = 0; step < 3; step++) {
+                        dl4j.fit(mds);
+                        ours.fit(mds);
+                    }
+                    assertClose(what + ": parameters after 3 steps", dl4j.params(), ours.params());
+                }
+            }
+        }
+    }
+
+    /** Only float32 1×1 stride-1 unpadded convolutions take the matrix product. */
+    @Test
+    void pointwiseSelection() {
+        OneDnnSupport.enable();
+        ConvolutionLayer.Builder[] no = {
+                new ConvolutionLayer.Builder(3, 3).nIn(4).nOut(4),
+                new ConvolutionLayer.Builder(1, 1).nIn(4).nOut(4).stride(2, 2),
+                new ConvolutionLayer.Builder(1, 1).nIn(4).nOut(4).padding(1, 1)};
+        for (ConvolutionLayer.Builder b : no) {
+            assertTrue(!pointwiseLayer(NoRecomputeConvolutionLayer.of(b.activation(Activation.IDENTITY)), DataType.FLOAT)
+                    .pointwise());
+        }
+        NoRecomputeConvolutionLayer one = NoRecomputeConvolutionLayer.of(new ConvolutionLayer.Builder(1, 1).nIn(4).nOut(4)
+                .activation(Activation.IDENTITY));
+        assertTrue(pointwiseLayer(one, DataType.FLOAT).pointwise());
+        assertTrue(!pointwiseLayer(one, DataType.DOUBLE).pointwise(), "double keeps DL4J's path (gradient checks)");
+    }
+
+    private static NoRecomputeConvolutionLayerImpl pointwiseLayer(NoRecomputeConvolutionLayer c, DataType type) {
+        NeuralNetConfiguration conf = new NeuralNetConfiguration.Builder().dataType(type).layer(c).build();
+        long n = conf.getLayer().initializer().numParams(conf);
+        return (NoRecomputeConvolutionLayerImpl) c.instantiate(conf, java.util.List.of(), 0,
+                Nd4j.create(type, 1, n), true, type);
+    }
+
     /** Counts forward convolutions (DL4J's {@code preOutput}) of a layer driven directly. */
     private static int forwardConvsPerTrainingStep(NeuralNetConfiguration conf, boolean ours) {
         int[] count = {0};
