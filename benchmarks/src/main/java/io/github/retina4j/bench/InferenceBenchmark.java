@@ -11,6 +11,7 @@ import io.github.retina4j.models.fpn.BfpConfig;
 import io.github.retina4j.models.fpn.FpnConfig;
 import io.github.retina4j.models.heads.HeadConfig;
 import io.github.retina4j.models.inference.BatchNormFolding;
+import io.github.retina4j.models.inference.ChannelsLastInference;
 import io.github.retina4j.models.inference.Detector;
 import io.github.retina4j.models.io.ModelMetadata;
 import io.github.retina4j.models.io.PreprocessConfig;
@@ -36,8 +37,9 @@ import java.util.concurrent.Future;
  * CPU, against torchvision's {@code RetinaNet} measured in the same run with the same thread count.
  *
  * <ul>
- *   <li>network forward, batch 1: the trainable graph as a model file holds it, and the {@link Detector}'s inference
- *       copy with its frozen batch norms folded ({@link BatchNormFolding}); median of the timed runs after the
+ *   <li>network forward, batch 1: the trainable graph as a model file holds it, with its frozen batch norms folded
+ *       ({@link BatchNormFolding}), and the {@link Detector}'s inference copy, folded and channels-last
+ *       ({@link ChannelsLastInference}, the input's permute included); median of the timed runs after the
  *       warm-ups;</li>
  *   <li>throughput of {@link Detector#detect(INDArray)} (network, anchors, post-processing; the input already
  *       preprocessed): images/s for batch 1, batch 4, and 2 callers on 2 replicas at batch 1.</li>
@@ -86,10 +88,10 @@ public final class InferenceBenchmark {
                     reference = ours;
                 }
                 String name = model.equals("libra") ? "Libra RetinaNet R50-FPN" : "RetinaNet R50-FPN";
-                forwardRows.add(String.format(Locale.ROOT, "| %s | %dx%d | %s | %s | %s | %s | %s |", name, h, w,
-                        fmt(ours[0]), fmt(ours[1]), torch == null ? "n/a" : fmt(torch.get("forward")),
-                        ratio(ours[1], torch == null ? null : torch.get("forward")),
-                        model.equals("libra") && reference != null ? ratio(ours[1], reference[1]) + " of RetinaNet" : ""));
+                forwardRows.add(String.format(Locale.ROOT, "| %s | %dx%d | %s | %s | %s | %s | %s | %s |", name, h, w,
+                        fmt(ours[0]), fmt(ours[1]), fmt(ours[5]), torch == null ? "n/a" : fmt(torch.get("forward")),
+                        ratio(ours[5], torch == null ? null : torch.get("forward")),
+                        model.equals("libra") && reference != null ? ratio(ours[5], reference[5]) : ""));
                 throughputRows.add(String.format(Locale.ROOT, "| %s | %dx%d | %.2f | %s | %.2f | %s | %.2f | %s |", name, h, w,
                         ours[2], perSecond(torch, "b1", ours[2]), ours[3], perSecond(torch, "b4", ours[3]),
                         ours[4], perSecond(torch, "callers", ours[4])));
@@ -99,8 +101,8 @@ public final class InferenceBenchmark {
         }
         System.out.println();
         System.out.println("Network forward, batch 1 (s; median):");
-        System.out.println("| model | input | trainable graph | folded (Detector) | torchvision | ratio | Libra / RetinaNet |");
-        System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
+        System.out.println("| model | input | trainable graph | batch norms folded | + channels-last (Detector) | torchvision | ratio | Libra / RetinaNet |");
+        System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
         forwardRows.forEach(System.out::println);
         System.out.println();
         System.out.println("Detector throughput (images/s; torchvision in brackets as images/s and our ratio of times):");
@@ -111,7 +113,10 @@ public final class InferenceBenchmark {
         System.out.printf(Locale.ROOT, "load average at the end: %s%n", BenchStats.loadAverage());
     }
 
-    /** {trainable forward s, folded forward s, images/s batch 1, images/s batch 4, images/s with 2 callers}. */
+    /**
+     * {trainable forward s, folded forward s, images/s batch 1, images/s batch 4, images/s with 2 callers, folded +
+     * channels-last forward s}.
+     */
     private static double[] run(String model, int classes, int h, int w, int warmup, int iterations) throws Exception {
         RetinaNetConfig.Builder b = new RetinaNetConfig.Builder(classes).backbone(ResNetConfig.of(50))
                 .fpn(FpnConfig.torchvision()).head(HeadConfig.paper()).classLoss(new SigmoidFocalLoss()).boxLoss(new L1Loss());
@@ -125,6 +130,9 @@ public final class InferenceBenchmark {
         double trainable = time("  forward, trainable graph", warmup, iterations, () -> graph.output(false, x1));
         ComputationGraph folded = BatchNormFolding.fold(graph);
         double foldedTime = time("  forward, batch norms folded", warmup, iterations, () -> folded.output(false, x1));
+        ComputationGraph last = ChannelsLastInference.convert(folded);
+        double lastTime = time("  forward, folded and channels-last (input permute included)", warmup, iterations,
+                () -> last.output(false, x1.permute(0, 2, 3, 1).dup('c')));
 
         ModelMetadata metadata = ModelMetadata.forRetinaNet(categories(classes), PreprocessConfig.of(h, w, cfg.sizeDivisor()),
                 AnchorConfig.retinaNet(), BoxCoder.mmdetectionDefault());
@@ -138,7 +146,7 @@ public final class InferenceBenchmark {
                     () -> detector.detect(x4));
             callers = concurrent(detector, x1, warmup, iterations);
         }
-        return new double[] {trainable, foldedTime, b1, b4, callers};
+        return new double[] {trainable, foldedTime, b1, b4, callers, lastTime};
     }
 
     /** Images/s of {@link #CALLERS} threads each detecting {@code iterations} single images on its own replica. */

@@ -52,6 +52,13 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
     @Override
     protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
         // forBackprop: DL4J's own backward (no helper, or double) also wants its im2col array from this call
+        if (!forBackprop && channelsLast()) {
+            assertInputSet(false);
+            INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, workspaceMgr);
+            INDArray bias = layerConf().hasBias()
+                    ? getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr) : null;
+            return new Pair<>(channelsLastForward(input.castTo(dataType), weights, bias, workspaceMgr), null);
+        }
         if (forBackprop || !pointwise()) {
             return super.preOutput(training, forBackprop, workspaceMgr);
         }
@@ -71,6 +78,48 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
                 && c.getKernelSize()[0] == 1 && c.getKernelSize()[1] == 1
                 && c.getStride()[0] == 1 && c.getStride()[1] == 1
                 && (convolutionMode == ConvolutionMode.Same || (c.getPadding()[0] == 0 && c.getPadding()[1] == 0));
+    }
+
+    /**
+     * Float32 NHWC with explicit padding (the inference graph of {@code ChannelsLastInference}, DESIGN §10.14): libnd4j's
+     * {@code conv2d} takes NHWC activations and DL4J's {@code [out, in, kH, kW]} weights directly, which oneDNN runs
+     * without the reorders of the NCHW path. DL4J's own layer accepts NHWC too, but permutes to NCHW around the same op.
+     */
+    boolean channelsLast() {
+        return dataType == DataType.FLOAT && layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC
+                && convolutionMode == ConvolutionMode.Truncate;
+    }
+
+    /** libnd4j {@code conv2d} integer codes: explicit padding, NHWC activations, OIYX ({@code [out, in, kH, kW]}) weights. */
+    private static final int PADDING_EXPLICIT = 0;
+    private static final int DATA_FORMAT_NHWC = 1;
+    private static final int WEIGHTS_OIYX = 1;
+
+    private INDArray channelsLastForward(INDArray x, INDArray weights, INDArray bias, LayerWorkspaceMgr workspaceMgr) {
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
+        if (x.rank() != 4 || x.size(3) != weights.size(1)) {
+            throw new IllegalArgumentException("convolution " + c.getLayerName() + ": expected NHWC input [N, H, W, "
+                    + weights.size(1) + "], got " + java.util.Arrays.toString(x.shape()));
+        }
+        int[] k = c.getKernelSize();
+        int[] st = c.getStride();
+        int[] p = c.getPadding();
+        int[] d = c.getDilation();
+        long oh = (x.size(1) + 2L * p[0] - ((long) d[0] * (k[0] - 1) + 1)) / st[0] + 1;
+        long ow = (x.size(2) + 2L * p[1] - ((long) d[1] * (k[1] - 1) + 1)) / st[1] + 1;
+        INDArray xc = Shape.hasDefaultStridesForShape(x) && x.ordering() == 'c' ? x : x.dup('c');
+        INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(),
+                new long[]{x.size(0), oh, ow, weights.size(0)}, 'c');
+        DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d").addOutputs(z)
+                .addIntegerArguments(k[0], k[1], st[0], st[1], p[0], p[1], d[0], d[1], PADDING_EXPLICIT, DATA_FORMAT_NHWC,
+                        WEIGHTS_OIYX);
+        if (bias != null) {
+            op.addInputs(xc, weights, bias.reshape(bias.length()));
+        } else {
+            op.addInputs(xc, weights);
+        }
+        Nd4j.exec(op.build());
+        return z;
     }
 
     /** {@code z[n] = W[out, in] × x[n][in, H·W] + b} into an activation array of the workspace manager. */
@@ -100,6 +149,9 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        if (layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC) {
+            return super.backpropGradient(epsilon, workspaceMgr);   // DL4J's own NHWC backward
+        }
         boolean helperUsable = helper != null && (helperCountFail == 0 || !layerConf().isCudnnAllowFallback())
                 && dataType == DataType.FLOAT;
         if (!helperUsable || (relu() && trainingOutput == null)) {

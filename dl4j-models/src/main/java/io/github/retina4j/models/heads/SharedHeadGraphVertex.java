@@ -32,7 +32,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public class SharedHeadGraphVertex extends SameDiffGraphVertex {
     private final SharedHeadVertex head;
-    private final Conv2dOp conv = new Conv2dOp(SharedHeadVertex.KERNEL, SharedHeadVertex.KERNEL / 2);
+    private final Conv2dOp conv;
     private final ReusableArrays scratch = new ReusableArrays();
     /** The c-order inputs and post-ReLU activations [level][conv] of the last training forward pass. */
     private INDArray[] levelInputs;
@@ -42,11 +42,15 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
                                  INDArray paramsView, boolean initParams, DataType dataType) {
         super(config, graph, name, vertexIndex, paramsView, initParams, dataType);
         this.head = config;
+        this.conv = new Conv2dOp(SharedHeadVertex.KERNEL, SharedHeadVertex.KERNEL / 2, config.isChannelsLast());
     }
 
     @Override
     public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
         head.validateInput(inputs);
+        if (head.isChannelsLast()) {
+            return channelsLastForward(workspaceMgr);
+        }
         int levels = inputs.length;
         long n = inputs[0].size(0);
         int k = head.getOutputsPerAnchor();
@@ -86,8 +90,43 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
         return out;
     }
 
+    /**
+     * Inference on channels-last levels {@code [N, H, W, C]} (DESIGN §10.14): the same convolutions with the NHWC
+     * format argument; the predictor's {@code [N, H, W, A·K]} output is read as {@code [N, K, H, W, A]}.
+     */
+    private INDArray channelsLastForward(LayerWorkspaceMgr workspaceMgr) {
+        long n = inputs[0].size(0);
+        int k = head.getOutputsPerAnchor();
+        int a = head.getNumAnchors();
+        long total = 0;
+        for (INDArray x : inputs) {
+            total += x.size(1) * x.size(2) * a;
+        }
+        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{n, k, total}, 'c');
+        long offset = 0;
+        for (INDArray level : inputs) {
+            INDArray x = DenseArrays.cOrder(level);
+            long h = x.size(1), w = x.size(2);
+            for (int i = 0; i < head.getNumConvs(); i++) {
+                INDArray z = scratch.get("act" + (i % 2), dataType, n, h, w, head.getChannels());
+                conv.forward(x, param(SharedHeadVertex.convWeight(i)), param(SharedHeadVertex.convBias(i)), z);
+                Transforms.relu(z, false);
+                x = z;
+            }
+            INDArray y = scratch.get("pred", dataType, n, h, w, (long) a * k);
+            conv.forward(x, param(head.predictorWeight()), param(head.predictorBias()), y);
+            levelView(out, offset, h, w, a).assign(y.reshape('c', n, h, w, a, k).permute(0, 4, 1, 2, 3));
+            offset += h * w * a;
+        }
+        return out;
+    }
+
     @Override
     public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+        if (head.isChannelsLast()) {
+            throw new UnsupportedOperationException("SharedHeadGraphVertex '" + getVertexName()
+                    + "': the channels-last form is for inference; train the graph of the model file");
+        }
         if (activations == null || activations.length != inputs.length) {
             throw new IllegalStateException("SharedHeadGraphVertex '" + getVertexName()
                     + "': backward pass without a training forward pass");

@@ -61,6 +61,9 @@ public class SharedHeadVertex extends DualBackendVertex {
     private String outputName;
     private double weightStd;
     private double outputBias;
+    /** Inference form on {@code [N, H, W, C]} levels (DESIGN §10.14); never saved, see {@link #channelsLast()}. */
+    @org.nd4j.shade.jackson.annotation.JsonIgnore
+    private boolean channelsLast;
 
     /** For JSON deserialisation only. */
     public SharedHeadVertex() {
@@ -100,6 +103,21 @@ public class SharedHeadVertex extends DualBackendVertex {
         return outputName + "b";
     }
 
+    /**
+     * A copy taking channels-last {@code [N, H, W, C]} levels, same parameters and output: the inference graph of
+     * {@code ChannelsLastInference}. Forward only, on the hand-written runtime; a model file never holds it.
+     */
+    public SharedHeadVertex channelsLast() {
+        SharedHeadVertex v = clone();
+        v.channelsLast = true;
+        return v;
+    }
+
+    @org.nd4j.shade.jackson.annotation.JsonIgnore
+    public boolean isChannelsLast() {
+        return channelsLast;
+    }
+
     /** @return a copy running on {@code backend} */
     public SharedHeadVertex withBackend(VertexBackend backend) {
         SharedHeadVertex v = clone();
@@ -111,6 +129,16 @@ public class SharedHeadVertex extends DualBackendVertex {
     protected GraphVertex instantiateNative(ComputationGraph graph, String name, int idx, INDArray paramsView,
                                             boolean initializeParams, DataType networkDatatype) {
         return new SharedHeadGraphVertex(this, graph, name, idx, paramsView, initializeParams, networkDatatype);
+    }
+
+    @Override
+    public GraphVertex instantiate(ComputationGraph graph, String name, int idx, INDArray paramsView,
+                                   boolean initializeParams, DataType networkDatatype) {
+        if (channelsLast && getBackend() != VertexBackend.NATIVE_OPS) {
+            throw new IllegalStateException("SharedHeadVertex '" + outputName + "': the channels-last form runs on the "
+                    + "hand-written runtime only, not on " + getBackend());
+        }
+        return super.instantiate(graph, name, idx, paramsView, initializeParams, networkDatatype);
     }
 
     @Override
@@ -196,9 +224,10 @@ public class SharedHeadVertex extends DualBackendVertex {
                     + " pyramid levels, got " + input.length);
         }
         for (int i = 0; i < input.length; i++) {
-            if (input[i].rank() != 4 || input[i].size(1) != inChannels) {
-                throw new IllegalArgumentException("SharedHeadVertex '" + outputName + "': level " + i + " must be [N, "
-                        + inChannels + ", H, W], got " + java.util.Arrays.toString(input[i].shape()));
+            if (input[i].rank() != 4 || input[i].size(channelsLast ? 3 : 1) != inChannels) {
+                throw new IllegalArgumentException("SharedHeadVertex '" + outputName + "': level " + i + " must be "
+                        + (channelsLast ? "[N, H, W, " + inChannels + "]" : "[N, " + inChannels + ", H, W]") + ", got "
+                        + java.util.Arrays.toString(input[i].shape()));
             }
         }
     }
@@ -208,6 +237,7 @@ public class SharedHeadVertex extends DualBackendVertex {
         SharedHeadVertex v = new SharedHeadVertex(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor,
                 outputName, weightStd, outputBias);
         v.setBackend(getBackend());
+        v.channelsLast = channelsLast;
         return copyTrainingConfigTo(v);
     }
 
@@ -237,12 +267,12 @@ public class SharedHeadVertex extends DualBackendVertex {
         return numInputs == v.numInputs && inChannels == v.inChannels && channels == v.channels && numConvs == v.numConvs
                 && numAnchors == v.numAnchors && outputsPerAnchor == v.outputsPerAnchor
                 && Objects.equals(outputName, v.outputName) && weightStd == v.weightStd && outputBias == v.outputBias
-                && getBackend() == v.getBackend();
+                && getBackend() == v.getBackend() && channelsLast == v.channelsLast;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(numInputs, inChannels, channels, numConvs, numAnchors, outputsPerAnchor, outputName, weightStd, outputBias,
-                getBackend());
+                getBackend(), channelsLast);
     }
 }

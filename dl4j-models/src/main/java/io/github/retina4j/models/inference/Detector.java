@@ -60,11 +60,14 @@ public final class Detector implements AutoCloseable {
     private final int maxReplicas;
     private final int classOutputIndex;
     private final int boxOutputIndex;
+    /** The graph takes its input as [N, H, W, 3] ({@link ChannelsLastInference}). */
+    private final boolean channelsLast;
 
     /**
-     * A detector on an inference copy of {@code graph} with its frozen batch norms folded into the convolutions
-     * ({@link BatchNormFolding}; the graph itself is left as it is). A graph without any is used as it is: it becomes
-     * replica 0, do not use it elsewhere meanwhile.
+     * A detector on an inference copy of {@code graph}: frozen batch norms folded into the convolutions
+     * ({@link BatchNormFolding}), convolutions on channels-last activations ({@link ChannelsLastInference}); the graph
+     * itself is left as it is. A graph that neither changes is used as it is: it becomes replica 0, do not use it
+     * elsewhere meanwhile.
      *
      * @param graph    the trained graph
      * @param metadata its metadata
@@ -75,10 +78,28 @@ public final class Detector implements AutoCloseable {
     }
 
     /**
-     * @param foldBatchNorms false: run {@code graph} itself, batch norms as separate layers (the training graph's
-     *                       arithmetic; outputs differ from the folded ones by float32 round-off)
+     * @param inferenceCopy false: run {@code graph} itself, the training graph's arithmetic (outputs differ from the
+     *                      inference copy's by float32 round-off)
      */
-    public Detector(ComputationGraph graph, ModelMetadata metadata, int replicas, boolean foldBatchNorms) {
+    public Detector(ComputationGraph graph, ModelMetadata metadata, int replicas, boolean inferenceCopy) {
+        this(prepare(graph, inferenceCopy), metadata, replicas);
+    }
+
+    /** The graph a detector runs, and whether it takes channels-last input. */
+    private record Prepared(ComputationGraph graph, boolean channelsLast) {
+    }
+
+    private static Prepared prepare(ComputationGraph graph, boolean inferenceCopy) {
+        if (graph == null || !inferenceCopy) {
+            return new Prepared(graph, false);
+        }
+        ComputationGraph folded = BatchNormFolding.fold(graph);
+        ComputationGraph channelsLast = ChannelsLastInference.convert(folded);
+        return channelsLast != null ? new Prepared(channelsLast, true) : new Prepared(folded, false);
+    }
+
+    private Detector(Prepared prepared, ModelMetadata metadata, int replicas) {
+        ComputationGraph graph = prepared.graph();
         if (graph == null || metadata == null) {
             throw new IllegalArgumentException("graph and metadata are required");
         }
@@ -97,7 +118,8 @@ public final class Detector implements AutoCloseable {
         this.postProcessor = new DetectionPostProcessor(metadata.postprocessing(), metadata.boxCoder(), metadata.categories(),
                 metadata.scoring());
         this.anchorGenerator = new AnchorGenerator(metadata.anchors());
-        this.prototype = foldBatchNorms ? BatchNormFolding.fold(graph) : graph;
+        this.channelsLast = prepared.channelsLast();
+        this.prototype = graph;
         this.maxReplicas = replicas;
         this.idle = new ArrayBlockingQueue<>(replicas);
         idle.add(prototype);
@@ -118,7 +140,7 @@ public final class Detector implements AutoCloseable {
     public Detector withPostProcessing(PostProcessConfig config) {
         ComputationGraph g = borrow();
         try {
-            return new Detector(g.clone(), metadata.withPostprocessing(config), maxReplicas);
+            return new Detector(new Prepared(g.clone(), channelsLast), metadata.withPostprocessing(config), maxReplicas);
         } finally {
             idle.add(g);
         }
@@ -128,7 +150,7 @@ public final class Detector implements AutoCloseable {
     public Detector withScoring(io.github.retina4j.models.io.ClassScoring scoring) {
         ComputationGraph g = borrow();
         try {
-            return new Detector(g.clone(), metadata.withScoring(scoring), maxReplicas);
+            return new Detector(new Prepared(g.clone(), channelsLast), metadata.withScoring(scoring), maxReplicas);
         } finally {
             idle.add(g);
         }
@@ -257,11 +279,12 @@ public final class Detector implements AutoCloseable {
         return joint.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup('c');
     }
 
-    /** The raw graph outputs for a preprocessed batch (thread-safe, through a replica). */
+    /** The raw graph outputs for a preprocessed batch {@code [N, 3, H, W]} (thread-safe, through a replica). */
     public INDArray[] forward(INDArray input) {
+        INDArray x = channelsLast ? input.permute(0, 2, 3, 1).dup('c') : input;
         ComputationGraph g = borrow();
         try {
-            return g.output(false, input);
+            return g.output(false, x);
         } finally {
             idle.add(g);
         }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BatchNormFoldingTest {
 
     /** ResNet-50's structure (53 batch norms) at width 4, so that the whole graph runs in milliseconds. */
-    private static ComputationGraph tinyResNet50RetinaNet(boolean frozenBatchNorm) {
+    static ComputationGraph tinyResNet50RetinaNet(boolean frozenBatchNorm) {
         RetinaNetConfig config = new RetinaNetConfig.Builder(3)
                 .backbone(new ResNetConfig(50, frozenBatchNorm, 1, 4)).fpn(new FpnConfig(16, FpnConfig.P6Source.P5))
                 .head(new HeadConfig(16, 2, HeadConfig.DEFAULT_NUM_ANCHORS, HeadConfig.DEFAULT_PRIOR, HeadConfig.DEFAULT_WEIGHT_STD))

@@ -1,0 +1,201 @@
+package io.github.retina4j.models.inference;
+
+import io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer;
+import io.github.retina4j.models.heads.SharedHeadVertex;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.FrozenVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.ScaleVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.Upsampling2D;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Inference copy of a graph whose convolutions run on channels-last (NHWC) activations (DESIGN §10.14): libnd4j's
+ * oneDNN {@code conv2d} reorders NCHW activations to and from its own blocked layout around every call, and on this
+ * project's CPU that reorder costs as much as a ResNet bottleneck's 1×1 convolution itself; on NHWC it does not.
+ *
+ * <p>The copy takes its image input as {@code [N, H, W, 3]} ({@link Detector} permutes it). Every convolution of the
+ * models' own ({@link NoRecomputeConvolutionLayer}), max pooling, nearest upsampling and the shared heads
+ * ({@link SharedHeadVertex#channelsLast()}) switch to NHWC; adds, scales and activations follow their inputs; any other
+ * vertex (the balanced feature pyramid's, the output layers) keeps NCHW behind a {@link ChannelOrderVertex}. The heads'
+ * outputs {@code [N, K, A]} are the same in both forms, so the graph's outputs are unchanged. Forward only; the source
+ * graph is not modified.
+ */
+public final class ChannelsLastInference {
+
+    private ChannelsLastInference() {
+    }
+
+    /** The channels-last copy, or null when the graph has no convolution that would run channels-last. */
+    public static ComputationGraph convert(ComputationGraph graph) {
+        ComputationGraphConfiguration conf = graph.getConfiguration().clone();
+        Map<String, GraphVertex> vertices = conf.getVertices();
+        Map<String, List<String>> inputs = conf.getVertexInputs();
+        if (vertices.values().stream().noneMatch(v -> unwrap(v) instanceof NoRecomputeConvolutionLayer)) {
+            return null;
+        }
+        Map<String, Boolean> channelsLast = new HashMap<>();
+        for (String in : conf.getNetworkInputs()) {
+            channelsLast.put(in, true);
+        }
+        // converted producers, so that two consumers of the same activation share one copy
+        Map<String, String> toNchw = new HashMap<>();
+        Map<String, String> toNhwc = new HashMap<>();
+        Map<String, GraphVertex> added = new LinkedHashMap<>();
+        Map<String, String> producerOf = new HashMap<>();
+        for (String name : topologicalOrder(conf)) {
+            GraphVertex v = vertices.get(name);
+            List<String> in = inputs.get(name);
+            Kind kind = kindOf(v);
+            boolean anyLast = in.stream().anyMatch(channelsLast::get);
+            boolean last = kind == Kind.CHANNELS_LAST || (kind == Kind.EITHER && anyLast);
+            for (int i = 0; i < in.size(); i++) {
+                String producer = in.get(i);
+                boolean producerLast = channelsLast.get(producer);
+                if (last && !producerLast) {
+                    in.set(i, converter(producer, CNN2DFormat.NHWC, toNhwc, added, producerOf));
+                } else if (!last && producerLast) {
+                    in.set(i, converter(producer, CNN2DFormat.NCHW, toNchw, added, producerOf));
+                }
+            }
+            if (last) {
+                vertices.put(name, channelsLastForm(v));
+            }
+            // the heads take NHWC levels but give [N, K, A], the same in both forms
+            channelsLast.put(name, last && !(v instanceof SharedHeadVertex));
+        }
+        for (String out : conf.getNetworkOutputs()) {
+            if (channelsLast.get(out)) {
+                throw new IllegalStateException("graph output '" + out + "' would be channels-last");
+            }
+        }
+        for (Map.Entry<String, GraphVertex> e : added.entrySet()) {
+            vertices.put(e.getKey(), e.getValue());
+            inputs.put(e.getKey(), new ArrayList<>(List.of(producerOf.get(e.getKey()))));
+        }
+        conf.setTopologicalOrder(null);
+        conf.setTopologicalOrderStr(null);
+        ComputationGraph copy = new ComputationGraph(conf);
+        copy.init();
+        for (org.deeplearning4j.nn.graph.vertex.GraphVertex v : copy.getVertices()) {
+            Map<String, INDArray> params = v.paramTable(false);
+            if (params != null && !params.isEmpty()) {
+                Map<String, INDArray> source = graph.getVertex(v.getVertexName()).paramTable(false);
+                params.forEach((key, p) -> p.assign(source.get(key)));
+            }
+        }
+        return copy;
+    }
+
+    private enum Kind { CHANNELS_LAST, EITHER, CHANNELS_FIRST }
+
+    private static Kind kindOf(GraphVertex v) {
+        if (v instanceof SharedHeadVertex) {
+            return Kind.CHANNELS_LAST;
+        }
+        if (v instanceof ElementWiseVertex || v instanceof ScaleVertex
+                || (v instanceof FrozenVertex f && (f.getUnderlying() instanceof ElementWiseVertex
+                || f.getUnderlying() instanceof ScaleVertex))) {
+            return Kind.EITHER;
+        }
+        Layer layer = unwrap(v);
+        // exact classes: subclasses (DL4J's 1D/3D pooling, other convolutions) keep NCHW
+        if (layer != null && (layer.getClass() == NoRecomputeConvolutionLayer.class || layer.getClass() == SubsamplingLayer.class
+                || layer.getClass() == Upsampling2D.class)) {
+            return Kind.CHANNELS_LAST;
+        }
+        return layer instanceof ActivationLayer ? Kind.EITHER : Kind.CHANNELS_FIRST;
+    }
+
+    /** The NHWC form of a vertex of kind {@link Kind#CHANNELS_LAST} or {@link Kind#EITHER}, frozen wrappers dropped. */
+    private static GraphVertex channelsLastForm(GraphVertex v) {
+        if (v instanceof SharedHeadVertex head) {
+            return head.channelsLast();
+        }
+        if (!(v instanceof LayerVertex lv)) {
+            return v;                                   // adds and scales have no channel order
+        }
+        Layer layer = unwrap(v).clone();
+        if (layer instanceof NoRecomputeConvolutionLayer c) {
+            c.setCnn2dDataFormat(CNN2DFormat.NHWC);
+        } else if (layer instanceof SubsamplingLayer s) {
+            s.setCnn2dDataFormat(CNN2DFormat.NHWC);
+        } else if (layer instanceof Upsampling2D u) {
+            u.setFormat(CNN2DFormat.NHWC);
+        }
+        NeuralNetConfiguration layerConf = lv.getLayerConf().clone();
+        layerConf.setLayer(layer);
+        return new LayerVertex(layerConf, lv.getPreProcessor());
+    }
+
+    private static String converter(String producer, CNN2DFormat to, Map<String, String> made, Map<String, GraphVertex> added,
+                                    Map<String, String> producerOf) {
+        return made.computeIfAbsent(producer, p -> {
+            String name = p + (to == CNN2DFormat.NHWC ? ".to_nhwc" : ".to_nchw");
+            added.put(name, new ChannelOrderVertex(to));
+            producerOf.put(name, p);
+            return name;
+        });
+    }
+
+    private static Layer unwrap(GraphVertex v) {
+        if (!(v instanceof LayerVertex lv)) {
+            return null;
+        }
+        Layer layer = lv.getLayerConf().getLayer();
+        while (true) {
+            if (layer instanceof FrozenLayer f) {
+                layer = f.getLayer();
+            } else if (layer instanceof FrozenLayerWithBackprop f) {
+                layer = f.getUnderlying();
+            } else {
+                return layer;
+            }
+        }
+    }
+
+    /** Kahn's order over the configuration's edges (network inputs excluded), ties in insertion order. */
+    private static List<String> topologicalOrder(ComputationGraphConfiguration conf) {
+        Map<String, Integer> pending = new LinkedHashMap<>();
+        Map<String, List<String>> consumers = new HashMap<>();
+        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
+            pending.put(e.getKey(), e.getValue().size());
+            for (String in : e.getValue()) {
+                consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(e.getKey());
+            }
+        }
+        Deque<String> ready = new ArrayDeque<>(conf.getNetworkInputs());
+        List<String> order = new ArrayList<>();
+        while (!ready.isEmpty()) {
+            String done = ready.poll();
+            for (String c : consumers.getOrDefault(done, List.of())) {
+                if (pending.merge(c, -1, Integer::sum) == 0) {
+                    ready.add(c);
+                    order.add(c);
+                }
+            }
+        }
+        if (order.size() != pending.size()) {
+            throw new IllegalStateException("graph has a cycle or an unreachable vertex");
+        }
+        return order;
+    }
+}
