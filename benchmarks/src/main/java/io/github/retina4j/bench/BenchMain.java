@@ -72,7 +72,8 @@ public final class BenchMain implements Callable<Integer> {
             "BfpBenchmark", BfpBenchmark::main,
             "TargetBenchmark", TargetBenchmark::main,
             "DataBenchmark", DataBenchmark::main,
-            "EvalBenchmark", EvalBenchmark::main));
+            "EvalBenchmark", EvalBenchmark::main,
+            "PostProcessBenchmark", PostProcessBenchmark::main));
 
     /** A runner's main. */
     @FunctionalInterface
