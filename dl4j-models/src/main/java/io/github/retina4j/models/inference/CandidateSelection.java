@@ -42,6 +42,19 @@ abstract sealed class CandidateSelection {
      */
     abstract long[][] select(FloatBuffer logits, int base, int c, int a, int[] anchorsPerLevel);
 
+    private float[] rowScratch = new float[0];
+
+    /**
+     * A scratch row of at least {@code length} floats: one class's logits of one level are bulk-copied into it and scanned as a
+     * plain array (a tight loop the JIT unrolls, where per-element buffer reads are several times slower).
+     */
+    float[] row(int length) {
+        if (rowScratch.length < length) {
+            rowScratch = new float[length];
+        }
+        return rowScratch;
+    }
+
     /** The largest float ≤ {@code x} (−∞ for NaN or −∞). */
     static float floatAtMost(double x) {
         if (!(x > Double.NEGATIVE_INFINITY)) {
@@ -122,11 +135,13 @@ abstract sealed class CandidateSelection {
                 int first = size;
                 float bar = passBar;
                 int end = levelStart + anchorsPerLevel[l];
+                int len = anchorsPerLevel[l];
+                float[] row = row(len);
                 for (int cls = 0; cls < c; cls++) {
-                    int row = base + cls * a;
-                    int flat = cls * a;
-                    for (int j = levelStart; j < end; j++) {
-                        float x = logits.get(row + j);
+                    logits.get(base + cls * a + levelStart, row, 0, len);
+                    int flat = cls * a + levelStart;
+                    for (int j = 0; j < len; j++) {
+                        float x = row[j];
                         if (x >= bar) {
                             if (size == idx.length) {
                                 float b = barOf(first, size);
@@ -267,18 +282,20 @@ abstract sealed class CandidateSelection {
             for (int l = 0; l < anchorsPerLevel.length; l++) {
                 int end = levelStart + anchorsPerLevel[l];
                 int size = 0;
+                int len = anchorsPerLevel[l];
+                float[] row = row(len);
                 for (int cls = 0; cls < c; cls++) {
                     float low = lo[cls], high = hi[cls];
                     double w = weights[cls], k = factors[cls];
-                    int row = base + cls * a;
-                    for (int j = levelStart; j < end; j++) {
-                        float x = logits.get(row + j);
+                    logits.get(base + cls * a + levelStart, row, 0, len);
+                    for (int j = 0; j < len; j++) {
+                        float x = row[j];
                         if (!(x > low && x < high)) {
                             continue;
                         }
                         float v = (float) scoring.score(w * x, k);
                         if (v > threshold) {
-                            long key = DetectionPostProcessor.rankKey(v, cls * a + j);
+                            long key = DetectionPostProcessor.rankKey(v, cls * a + levelStart + j);
                             if (size < topK) {
                                 heap[size] = key;
                                 siftUp(heap, size++);

@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 
+import java.lang.ref.Reference;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -124,21 +125,35 @@ public final class DetectionPostProcessor {
         int c = (int) classLogits.size(1);
         int a = (int) classLogits.size(2);
         // read in place: the logits are by far the largest input and only a few thousand pairs are needed
-        // (per image when the batch is too large for one NIO view: 2³¹ bytes)
+        // (per image when the batch is too large for one NIO view: 2³¹ bytes). The NIO views do not keep the
+        // native memory alive, so every array read through one is kept reachable until the end (reachabilityFence).
         boolean whole = classLogits.length() * Float.BYTES <= Integer.MAX_VALUE;
-        FloatBuffer logits = whole ? floatBuffer(classLogits) : null;
-        FloatBuffer deltas = floatBuffer(boxDeltas);
-        INDArray anc = anchors.dataType() == DataType.DOUBLE ? contiguous(anchors) : null;
-        DoubleBuffer anchorsD = anc == null ? null : anc.data().asNioDouble();
-        FloatBuffer anchorsF = anc == null ? floatBuffer(anchors) : null;
+        INDArray logitArr = whole ? contiguousFloat(classLogits) : null;
+        FloatBuffer logits = whole ? logitArr.data().asNioFloat() : null;
+        INDArray deltaArr = contiguousFloat(boxDeltas);
+        FloatBuffer deltas = deltaArr.data().asNioFloat();
+        boolean doubleAnchors = anchors.dataType() == DataType.DOUBLE;
+        INDArray anc = doubleAnchors ? contiguous(anchors) : contiguousFloat(anchors);
+        DoubleBuffer anchorsD = doubleAnchors ? anc.data().asNioDouble() : null;
+        FloatBuffer anchorsF = doubleAnchors ? null : anc.data().asNioFloat();
         CandidateSelection selection = scoring.isPlainSigmoid() ? new CandidateSelection.Sigmoid(config)
                 : new CandidateSelection.Scoring(config, scoring, c);
         List<ImageDetections> out = new ArrayList<>(n);
         for (int img = 0; img < n; img++) {
-            long[][] perLevel = whole ? selection.select(logits, img * c * a, c, a, anchorsPerLevel)
-                    : selection.select(floatBuffer(classLogits.slice(img)), 0, c, a, anchorsPerLevel);
+            long[][] perLevel;
+            if (whole) {
+                perLevel = selection.select(logits, img * c * a, c, a, anchorsPerLevel);
+            } else {
+                INDArray image = contiguousFloat(classLogits.slice(img));
+                perLevel = selection.select(image.data().asNioFloat(), 0, c, a, anchorsPerLevel);
+                Reference.reachabilityFence(image);
+            }
             out.add(processImage(perLevel, deltas, img * 4 * a, a, anchorsD, anchorsF, metas.get(img)));
         }
+        Reference.reachabilityFence(logitArr);
+        Reference.reachabilityFence(deltaArr);
+        Reference.reachabilityFence(anc);
+        Reference.reachabilityFence(classLogits);
         return out;
     }
 
@@ -151,10 +166,6 @@ public final class DetectionPostProcessor {
         boolean dense = !arr.isView() && arr.ordering() == 'c' && arr.offset() == 0
                 && Shape.hasDefaultStridesForShape(arr) && arr.data().length() == arr.length();
         return dense ? arr : arr.dup('c');
-    }
-
-    private static FloatBuffer floatBuffer(INDArray arr) {
-        return contiguousFloat(arr).data().asNioFloat();
     }
 
     /**
