@@ -26,10 +26,12 @@ import java.util.List;
  * image pixels with dataset category ids.
  *
  * <ol>
- *   <li>scores of the class logits {@code [N, C, A]}: the sigmoid (one ND4J op over the whole batch), or the
- *       model's {@link ClassScoring} (Gumbel activation, IIF logit weights, NorCal; DESIGN §6.6);</li>
+ *   <li>scores of the class logits {@code [N, C, A]}: ND4J's sigmoid, or the model's {@link ClassScoring}
+ *       (Gumbel activation, IIF logit weights, NorCal; DESIGN §6.6);</li>
  *   <li>per image and pyramid level: the (anchor, class) pairs with score &gt; threshold, of which the
- *       {@code topKPerLevel} best are kept;</li>
+ *       {@code topKPerLevel} best (higher score, then lower index c·A + a) are kept. As in torchvision, only the
+ *       kept pairs go on: {@link CandidateSelection} scans the logits once and scores only the pairs a logit
+ *       bound cannot rule out (a few thousand of the millions), with the result of scoring every pair;</li>
  *   <li>decode their deltas against their anchors with the {@link BoxCoder};</li>
  *   <li>clip to the valid (unpadded) image area of the network input;</li>
  *   <li>class-wise NMS ({@link BatchedNms}, IoU &gt; threshold suppresses) and the best
