@@ -73,7 +73,9 @@ public final class BenchMain implements Callable<Integer> {
             "TargetBenchmark", TargetBenchmark::main,
             "DataBenchmark", DataBenchmark::main,
             "EvalBenchmark", EvalBenchmark::main,
-            "ConvBenchmark", ConvBenchmark::main));
+            "ConvBenchmark", ConvBenchmark::main,
+            "PostProcessBenchmark", PostProcessBenchmark::main,
+            "InferenceBenchmark", InferenceBenchmark::main));
 
     /** A runner's main. */
     @FunctionalInterface

@@ -94,6 +94,9 @@ public final class BatchedNms {
         }
         int limit = config.maxDetections() > 0 ? config.maxDetections() : Integer.MAX_VALUE;
         double thr = config.iouThreshold();
+        if (limit <= KEPT_LIST_MAX) {
+            return keptList(order, m, x1, y1, x2, y2, area, cls, thr, limit);
+        }
         // Group candidate positions by class, keeping score order inside a class: (class, position) keys sorted.
         long[] keys = new long[m];
         for (int k = 0; k < m; k++) {
@@ -138,6 +141,39 @@ public final class BatchedNms {
             }
         }
         return Arrays.copyOf(keep, total);
+    }
+
+    /** Up to this many detections kept, the kept-list scan is used (see keptList); above, the per-class scans. */
+    static final int KEPT_LIST_MAX = 1000;
+
+    /**
+     * Greedy NMS in global score order against the boxes kept so far, stopping once {@code limit} are kept: per-class
+     * greedy NMS (a box is suppressed only by a kept, higher-ranked box of its class) gives the same kept set in the
+     * same order, and the same IoU test decides. O(m · kept) with kept ≤ limit, and the boxes after the limit-th kept
+     * one are never looked at: for the 100–300 detections of COCO/LVIS this beats grouping every class.
+     */
+    private static int[] keptList(int[] order, int m, double[] x1, double[] y1, double[] x2, double[] y2, double[] area,
+                                  int[] cls, double thr, int limit) {
+        int[] kept = new int[Math.min(m, limit)];
+        int total = 0;
+        for (int k = 0; k < m && total < limit; k++) {
+            boolean suppressed = false;
+            for (int t = 0; t < total; t++) {
+                int p = kept[t];
+                if (cls[p] == cls[k] && iouAbove(x1[p], y1[p], x2[p], y2[p], area[p], k, x1, y1, x2, y2, area, thr)) {
+                    suppressed = true;
+                    break;
+                }
+            }
+            if (!suppressed) {
+                kept[total++] = k;
+            }
+        }
+        int[] keep = new int[total];
+        for (int t = 0; t < total; t++) {
+            keep[t] = order[kept[t]];
+        }
+        return keep;
     }
 
     /** Below this many boxes in a class the plain O(n²) scan is used; above, the x-sorted window (see greedy). */

@@ -116,6 +116,40 @@ class BatchedNmsTest {
         }
     }
 
+    /**
+     * With a detection limit (≤ {@link BatchedNms#KEPT_LIST_MAX}) the kept-list scan runs; it must keep exactly the first
+     * {@code limit} boxes of the per-class scans (no limit): clustered boxes, tied scores, several classes.
+     */
+    @Test
+    void keptListScanEqualsThePerClassScansCutAtTheLimit() {
+        Random rng = new Random(21);
+        for (int trial = 0; trial < 40; trial++) {
+            int n = 50 + rng.nextInt(1500);
+            int numClasses = 1 + rng.nextInt(trial % 2 == 0 ? 3 : 80);
+            double[] b = new double[4 * n];
+            double[] s = new double[n];
+            int[] c = new int[n];
+            for (int i = 0; i < n; i++) {
+                // clusters around a few centres, so that most boxes overlap some other box of their class
+                double cx = 40 * (rng.nextInt(6)) + 4 * rng.nextGaussian(), cy = 40 * (rng.nextInt(6)) + 4 * rng.nextGaussian();
+                double w = 10 + rng.nextDouble() * 30, h = 10 + rng.nextDouble() * 30;
+                b[4 * i] = cx - w / 2;
+                b[4 * i + 1] = cy - h / 2;
+                b[4 * i + 2] = cx + w / 2;
+                b[4 * i + 3] = cy + h / 2;
+                s[i] = trial % 3 == 0 ? rng.nextInt(5) / 4.0 : rng.nextDouble();
+                c[i] = rng.nextInt(numClasses);
+            }
+            double thr = new double[] {0, 0.3, 0.5, 0.9}[trial % 4];
+            int[] all = BatchedNms.nms(b, s, c, new NmsConfig(thr, Double.NEGATIVE_INFINITY, 0, 0));
+            for (int limit : new int[] {1, 7, 100, BatchedNms.KEPT_LIST_MAX}) {
+                int[] limited = BatchedNms.nms(b, s, c, new NmsConfig(thr, Double.NEGATIVE_INFINITY, 0, limit));
+                assertArrayEquals(java.util.Arrays.copyOf(all, Math.min(limit, all.length)), limited,
+                        "trial " + trial + ", limit " + limit);
+            }
+        }
+    }
+
     @Test
     void emptyInputAndBadInput() {
         INDArray keep = BatchedNms.nms(Nd4j.create(DataType.FLOAT, 0, 4), Nd4j.create(DataType.FLOAT, 0),

@@ -11,8 +11,11 @@ import io.github.retina4j.data.boxes.BoxCoder;
 import io.github.retina4j.data.boxes.NmsConfig;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.api.shape.Shape;
 
+import java.lang.ref.Reference;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -23,10 +26,12 @@ import java.util.List;
  * image pixels with dataset category ids.
  *
  * <ol>
- *   <li>scores of the class logits {@code [N, C, A]}: the sigmoid (one ND4J op over the whole batch), or the
- *       model's {@link ClassScoring} (Gumbel activation, IIF logit weights, NorCal; DESIGN §6.6);</li>
+ *   <li>scores of the class logits {@code [N, C, A]}: ND4J's sigmoid, or the model's {@link ClassScoring}
+ *       (Gumbel activation, IIF logit weights, NorCal; DESIGN §6.6);</li>
  *   <li>per image and pyramid level: the (anchor, class) pairs with score &gt; threshold, of which the
- *       {@code topKPerLevel} best are kept;</li>
+ *       {@code topKPerLevel} best (higher score, then lower index c·A + a) are kept. As in torchvision, only the
+ *       kept pairs go on: {@link CandidateSelection} scans the logits once and scores only the pairs a logit
+ *       bound cannot rule out (a few thousand of the millions), with the result of scoring every pair;</li>
  *   <li>decode their deltas against their anchors with the {@link BoxCoder};</li>
  *   <li>clip to the valid (unpadded) image area of the network input;</li>
  *   <li>class-wise NMS ({@link BatchedNms}, IoU &gt; threshold suppresses) and the best
@@ -121,79 +126,92 @@ public final class DetectionPostProcessor {
         int n = (int) classLogits.size(0);
         int c = (int) classLogits.size(1);
         int a = (int) classLogits.size(2);
-        boolean plain = scoring.isPlainSigmoid();
-        INDArray scores = plain ? Transforms.sigmoid(classLogits.castTo(DataType.FLOAT), true) : classLogits;
-        double[] anchorFlat = anchors.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        // read in place: the logits are by far the largest input and only a few thousand pairs are needed
+        // (per image when the batch is too large for one NIO view: 2³¹ bytes). The NIO views do not keep the
+        // native memory alive, so every array read through one is kept reachable until the end (reachabilityFence).
+        boolean whole = classLogits.length() * Float.BYTES <= Integer.MAX_VALUE;
+        INDArray logitArr = whole ? contiguousFloat(classLogits) : null;
+        FloatBuffer logits = whole ? logitArr.data().asNioFloat() : null;
+        INDArray deltaArr = contiguousFloat(boxDeltas);
+        FloatBuffer deltas = deltaArr.data().asNioFloat();
+        boolean doubleAnchors = anchors.dataType() == DataType.DOUBLE;
+        INDArray anc = doubleAnchors ? contiguous(anchors) : contiguousFloat(anchors);
+        DoubleBuffer anchorsD = doubleAnchors ? anc.data().asNioDouble() : null;
+        FloatBuffer anchorsF = doubleAnchors ? null : anc.data().asNioFloat();
+        CandidateSelection selection = scoring.isPlainSigmoid() ? new CandidateSelection.Sigmoid(config)
+                : new CandidateSelection.Scoring(config, scoring, c);
         List<ImageDetections> out = new ArrayList<>(n);
         for (int img = 0; img < n; img++) {
-            float[] s = scores.slice(img).castTo(DataType.FLOAT).dup('c').data().asFloat(); // [C, A], index cls·A + anchor
-            if (!plain) {
-                scoring.scores(s, c, a, s);
+            long[][] perLevel;
+            if (whole) {
+                perLevel = selection.select(logits, img * c * a, c, a, anchorsPerLevel);
+            } else {
+                INDArray image = contiguousFloat(classLogits.slice(img));
+                perLevel = selection.select(image.data().asNioFloat(), 0, c, a, anchorsPerLevel);
+                Reference.reachabilityFence(image);
             }
-            float[] d = boxDeltas.slice(img).castTo(DataType.FLOAT).dup('c').data().asFloat(); // [4, A]
-            out.add(processImage(s, d, c, a, anchorFlat, anchorsPerLevel, metas.get(img)));
+            out.add(processImage(perLevel, deltas, img * 4 * a, a, anchorsD, anchorsF, metas.get(img)));
         }
+        Reference.reachabilityFence(logitArr);
+        Reference.reachabilityFence(deltaArr);
+        Reference.reachabilityFence(anc);
+        Reference.reachabilityFence(classLogits);
         return out;
     }
 
-    private ImageDetections processImage(float[] s, float[] d, int c, int a, double[] anchors,
-                                         int[] anchorsPerLevel, ImageMeta meta) {
-        float thr = (float) config.scoreThreshold();
-        // 1. candidates (class·A + anchor) per level above the threshold, best topK of each level: a bounded
-        //    min-heap during the scan (O(m log k) time, O(k) memory even when millions pass, e.g. LVIS 0.0001)
-        int topK = config.topKPerLevel();
-        int[] selected = new int[topK * anchorsPerLevel.length];
+    /** {@code arr} as float, c order, not a view (the array itself when it already is). */
+    private static INDArray contiguousFloat(INDArray arr) {
+        return contiguous(arr.dataType() == DataType.FLOAT ? arr : arr.castTo(DataType.FLOAT));
+    }
+
+    private static INDArray contiguous(INDArray arr) {
+        boolean dense = !arr.isView() && arr.ordering() == 'c' && arr.offset() == 0
+                && Shape.hasDefaultStridesForShape(arr) && arr.data().length() == arr.length();
+        return dense ? arr : arr.dup('c');
+    }
+
+    /**
+     * Decodes, clips, suppresses and maps back the selected candidates: {@code perLevel[l]} holds level l's rank keys
+     * ({@link #rankKey}), best first.
+     */
+    private ImageDetections processImage(long[][] perLevel, FloatBuffer d, int dBase, int a, DoubleBuffer anchorsD,
+                                         FloatBuffer anchorsF, ImageMeta meta) {
         int selectedCount = 0;
-        long[] heap = new long[topK];
-        int levelStart = 0;
-        for (int levelCount : anchorsPerLevel) {
-            int size = 0;
-            for (int cls = 0; cls < c; cls++) {
-                int base = cls * a;
-                for (int j = levelStart; j < levelStart + levelCount; j++) {
-                    float v = s[base + j];
-                    if (v > thr) {
-                        long key = rankKey(v, base + j);
-                        if (size < topK) {
-                            heap[size] = key;
-                            siftUp(heap, size++);
-                        } else if (key > heap[0]) {
-                            heap[0] = key;
-                            siftDown(heap, size);
-                        }
-                    }
-                }
-            }
-            long[] best = Arrays.copyOf(heap, size);
-            Arrays.sort(best);
-            for (int i = size - 1; i >= 0; i--) {
-                selected[selectedCount++] = indexOf(best[i]);
-            }
-            levelStart += levelCount;
+        for (long[] keys : perLevel) {
+            selectedCount += keys.length;
         }
-        // 2. decode and clip to the valid network-input area
+        // decode and clip to the valid network-input area
         double[] boxes = new double[4 * selectedCount];
         double[] scores = new double[selectedCount];
         int[] classes = new int[selectedCount];
+        double[] anchor = new double[4];
         double minX = 0, minY = 0;
         double maxX = meta.validWidth(), maxY = meta.validHeight();
-        for (int i = 0; i < selectedCount; i++) {
-            int idx = selected[i];
-            int cls = idx / a;
-            int anchor = idx - cls * a;
-            coder.decode(d[anchor], d[a + anchor], d[2 * a + anchor], d[3 * a + anchor], anchors, anchor, boxes, 4 * i);
-            boxes[4 * i] = clamp(boxes[4 * i], minX, maxX);
-            boxes[4 * i + 1] = clamp(boxes[4 * i + 1], minY, maxY);
-            boxes[4 * i + 2] = clamp(boxes[4 * i + 2], minX, maxX);
-            boxes[4 * i + 3] = clamp(boxes[4 * i + 3], minY, maxY);
-            scores[i] = s[idx];
-            classes[i] = cls;
+        int i = 0;
+        for (long[] keys : perLevel) {
+            for (long key : keys) {
+                int idx = indexOf(key);
+                int cls = idx / a;
+                int j = idx - cls * a;
+                for (int k = 0; k < 4; k++) {
+                    anchor[k] = anchorsD != null ? anchorsD.get(4 * j + k) : anchorsF.get(4 * j + k);
+                }
+                coder.decode(d.get(dBase + j), d.get(dBase + a + j), d.get(dBase + 2 * a + j), d.get(dBase + 3 * a + j),
+                        anchor, 0, boxes, 4 * i);
+                boxes[4 * i] = clamp(boxes[4 * i], minX, maxX);
+                boxes[4 * i + 1] = clamp(boxes[4 * i + 1], minY, maxY);
+                boxes[4 * i + 2] = clamp(boxes[4 * i + 2], minX, maxX);
+                boxes[4 * i + 3] = clamp(boxes[4 * i + 3], minY, maxY);
+                scores[i] = scoreOf(key);
+                classes[i] = cls;
+                i++;
+            }
         }
-        // 3. class-wise NMS, best maxDetections (threshold and top-k were applied per level above)
+        // class-wise NMS, best maxDetections (threshold and top-k were applied per level above)
         NmsConfig nms = new NmsConfig(config.nmsIouThreshold(), Double.NEGATIVE_INFINITY, 0,
                 config.maxDetectionsPerImage());
         int[] keep = BatchedNms.nms(boxes, scores, classes, nms);
-        // 4. back to original image pixels (the data pipeline's own inverse: unflip, unscale), clipped to the image
+        // back to original image pixels (the data pipeline's own inverse: unflip, unscale), clipped to the image
         float[] kept = new float[4 * keep.length];
         for (int k = 0; k < keep.length; k++) {
             for (int j = 0; j < 4; j++) {
@@ -210,9 +228,9 @@ public final class DetectionPostProcessor {
             if (x2 - x1 < config.minBoxSize() || y2 - y1 < config.minBoxSize()) {
                 continue;
             }
-            int i = keep[k];
-            int cls = classes[i];
-            detections.add(new Detection(x1, y1, x2, y2, cls, categories.toCategoryId(cls), categories.name(cls), scores[i]));
+            int s = keep[k];
+            int cls = classes[s];
+            detections.add(new Detection(x1, y1, x2, y2, cls, categories.toCategoryId(cls), categories.name(cls), scores[s]));
         }
         return new ImageDetections(meta, detections);
     }
@@ -238,37 +256,8 @@ public final class DetectionPostProcessor {
         return (int) (0xffffffffL - (key & 0xffffffffL));
     }
 
-    private static void siftUp(long[] h, int i) {
-        long v = h[i];
-        while (i > 0) {
-            int parent = (i - 1) >>> 1;
-            if (h[parent] <= v) {
-                break;
-            }
-            h[i] = h[parent];
-            i = parent;
-        }
-        h[i] = v;
-    }
-
-    private static void siftDown(long[] h, int size) {
-        long v = h[0];
-        int i = 0;
-        while (true) {
-            int child = 2 * i + 1;
-            if (child >= size) {
-                break;
-            }
-            if (child + 1 < size && h[child + 1] < h[child]) {
-                child++;
-            }
-            if (h[child] >= v) {
-                break;
-            }
-            h[i] = h[child];
-            i = child;
-        }
-        h[i] = v;
+    static float scoreOf(long key) {
+        return Float.intBitsToFloat((int) (key >>> 32));
     }
 
     private void checkShapes(INDArray logits, INDArray deltas, INDArray anchors, int[] perLevel, List<ImageMeta> metas) {

@@ -143,7 +143,7 @@ public record ClassScoring(Activation activation, double[] logitWeights, double[
     public void scores(float[] logits, int numClasses, int numAnchors, float[] out) {
         for (int c = 0; c < numClasses; c++) {
             double w = logitWeights == null ? 1.0 : logitWeights[c];
-            double k = norcal == null ? 1.0 : Math.pow(Math.max(1.0, trainImageCounts[c]), -norcal.gamma());
+            double k = classFactor(c);
             int base = c * numAnchors;
             for (int a = 0; a < numAnchors; a++) {
                 out[base + a] = (float) score(w * logits[base + a], k);
@@ -151,8 +151,44 @@ public record ClassScoring(Activation activation, double[] logitWeights, double[
         }
     }
 
+    /**
+     * Per-class logit weights w_c and factors k_c = max(1, n_c)^{−γ} (1 without NorCal) of a model with
+     * {@code numClasses} classes: {@code (float) score(w[c] · x, k[c])} is exactly the score that
+     * {@link #scores(float[], int, int, float[])} gives logit x of class c.
+     */
+    public double[][] classWeightsAndFactors(int numClasses) {
+        double[] w = new double[numClasses];
+        double[] k = new double[numClasses];
+        for (int c = 0; c < numClasses; c++) {
+            w[c] = logitWeights == null ? 1.0 : logitWeights[c];
+            k[c] = classFactor(c);
+        }
+        return new double[][] {w, k};
+    }
+
+    /**
+     * The raw logits of class {@code cls} whose score (in exact arithmetic) exceeds {@code minScore} lie in the open
+     * interval {@code (lo, hi)} returned: the score is monotone in the weighted logit, so this inverts it
+     * (p = s / k, or p = s / (k(1 − s) + s) with renormalisation, then the activation's logit of p, divided by the
+     * weight). {@code lo = +∞} or {@code hi = −∞} when no logit can pass; (−∞, ∞) when the weight is 0.
+     */
+    public double[] logitInterval(int cls, double minScore) {
+        double w = logitWeights == null ? 1.0 : logitWeights[cls];
+        if (!(minScore > 0) || w == 0) {
+            return new double[] {Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY};
+        }
+        double k = classFactor(cls);
+        double p = norcal == null ? minScore : norcal.renormalise() ? minScore / (k * (1 - minScore) + minScore) : minScore / k;
+        double u = p >= 1 ? Double.POSITIVE_INFINITY : activation.logitOf(p);
+        return w > 0 ? new double[] {u / w, Double.POSITIVE_INFINITY} : new double[] {Double.NEGATIVE_INFINITY, u / w};
+    }
+
+    private double classFactor(int c) {
+        return norcal == null ? 1.0 : Math.pow(Math.max(1.0, trainImageCounts[c]), -norcal.gamma());
+    }
+
     /** s for a weighted logit x and the class factor k = n_c^{−γ}. */
-    double score(double x, double k) {
+    public double score(double x, double k) {
         double[] p = activation.probabilities(x);
         if (norcal == null) {
             return p[0];

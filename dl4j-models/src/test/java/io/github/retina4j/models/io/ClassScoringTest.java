@@ -106,4 +106,45 @@ class ClassScoringTest {
                 () -> new ClassScoring(ClassScoring.Activation.SIGMOID, new double[]{1}, null, null).checkClasses(2, "m"));
         assertNotEquals(ClassScoring.sigmoid(), ClassScoring.sigmoid().withTrainImageCounts(new double[]{1}));
     }
+
+    /**
+     * logitInterval inverts the score: a logit whose score clearly exceeds the bound lies inside, one clearly below
+     * outside, for every activation, weight sign (and 0) and NorCal form; the gathered weights and factors reproduce
+     * the array scores bit for bit.
+     */
+    @Test
+    void logitIntervalHoldsExactlyTheLogitsScoringAboveTheBound() {
+        double[] weights = {1.5, -0.7, 0, 1};
+        double[] counts = {400, 1, 0, 30};
+        java.util.Random rnd = new java.util.Random(4);
+        for (ClassScoring.Activation act : ClassScoring.Activation.values()) {
+            for (ClassScoring.NorCal norcal : new ClassScoring.NorCal[] {null, new ClassScoring.NorCal(0.5, true),
+                new ClassScoring.NorCal(0.8, false)}) {
+                ClassScoring s = new ClassScoring(act, weights, counts, norcal);
+                double[][] wk = s.classWeightsAndFactors(4);
+                float[] logits = new float[4 * 200];
+                for (int i = 0; i < logits.length; i++) {
+                    logits[i] = (float) (12 * rnd.nextGaussian());
+                }
+                float[] all = new float[logits.length];
+                s.scores(logits, 4, 200, all);
+                for (double bound : new double[] {0.05, 0.0001, 0.5, 0.97}) {
+                    for (int c = 0; c < 4; c++) {
+                        double[] range = s.logitInterval(c, bound);
+                        for (int a = 0; a < 200; a++) {
+                            float x = logits[c * 200 + a];
+                            double score = s.score(wk[0][c] * x, wk[1][c]);
+                            assertEquals(all[c * 200 + a], (float) score, 0, "gathered score of class " + c);
+                            boolean inside = x > range[0] && x < range[1];
+                            if (score > bound * (1 + 1e-9)) {
+                                assertTrue(inside, s + ", class " + c + ", x " + x + ", score " + score + " > " + bound);
+                            } else if (score < bound * (1 - 1e-9)) {
+                                assertTrue(!inside || wk[0][c] == 0, s + ", class " + c + ", x " + x + ", score " + score);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
