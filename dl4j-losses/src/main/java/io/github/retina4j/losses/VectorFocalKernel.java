@@ -96,6 +96,9 @@ final class VectorFocalKernel {
         final float[] gamma;
         final float[] weight;
         final float[] tail;
+        /** Per-class logit scale (1 without), and whether there is one. */
+        final float[] scale;
+        final boolean scaled;
         /** Every γ_j = 2: σ(z)² as a product (one exp fewer, and exact) instead of exp(2·log σ(z)). */
         final boolean gammaTwo;
         final VectorMask<Float> lastTake;
@@ -119,6 +122,8 @@ final class VectorFocalKernel {
             gamma = pad(spec.gamma, padded, 0f);
             weight = pad(spec.weight, padded, 1f);
             tail = pad(spec.tail, padded, 0f);
+            scale = pad(spec.scale, padded, 1f);
+            scaled = spec.scale != null;
             boolean two = true;
             for (double g : spec.gamma) {
                 two &= g == 2.0;
@@ -280,6 +285,10 @@ final class VectorFocalKernel {
                     final boolean last = jj == c - LANES;
                     final VectorMask<Float> take = last ? lastTake : all;
                     FloatVector x = FloatVector.fromByteBuffer(F, xb, xo + 4 * jj, ORDER);
+                    FloatVector sc = scaled ? FloatVector.fromArray(F, scale, jj) : null;
+                    if (scaled) {
+                        x = x.mul(sc);                                         // IIF: w_j·x_j
+                    }
                     FloatVector y = FloatVector.fromByteBuffer(F, yb, yo + 4 * jj, ORDER);
                     FloatVector s = y.mul(-2f).add(1f);                        // s = 1 − 2y
                     FloatVector z = x.mul(s);
@@ -317,6 +326,9 @@ final class VectorFocalKernel {
                     if (wantGrad) {
                         FloatVector pt = inv.blend(ei, nonNeg);                   // p_t, without cancellation
                         FloatVector gv = g.mul(pt).mul(ce).add(q).mul(common).mul(s).mul(iz);
+                        if (scaled) {
+                            gv = gv.mul(sc);
+                        }
                         if (elementMask) {
                             gv = gv.blend(0f, usedLanes.not());               // masked: exactly 0, as the scalar kernel
                         }

@@ -11,7 +11,7 @@ import static io.github.retina4j.losses.TestSupport.*;
 import static io.github.retina4j.testsupport.Close.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The fused single-pass kernel (used by computeScore/computeGradient) equals the op-by-op ND4J path. */
+/** The fused single-pass kernels (used by computeScore/computeGradient) equal the op-by-op ND4J path. */
 @DoublePrecision
 class FusedFocalKernelTest {
 
@@ -134,6 +134,42 @@ class FusedFocalKernelTest {
                     assertArrayClose(Nd4j.createFromArray(ops.getPosGrad()), Nd4j.createFromArray(fused.getPosGrad()), 1e-6, what + " posGrad");
                     assertArrayClose(Nd4j.createFromArray(ops.getNegGrad()), Nd4j.createFromArray(fused.getNegGrad()), 1e-6, what + " negGrad");
                     assertArrayClose(Nd4j.createFromArray(ops.getPosNeg()), Nd4j.createFromArray(fused.getPosNeg()), 1e-6, what + " posNeg");
+                }
+            }
+        }
+    }
+
+    /**
+     * IIF focal: per-class logit scales (zero, below and above 1, LVIS-sized ln(N/n)) through the fused kernel against
+     * the op-by-op form, double and float, all mask shapes, rows narrower and wider than a vector.
+     */
+    @Test
+    void iifFocalFusedEqualsOpByOp() {
+        int n = 2, a = 30;
+        for (int c : new int[]{7, 37}) {
+            double[] w = new double[c];
+            for (int j = 0; j < c; j++) {
+                w[j] = j == 0 ? 0 : j == 1 ? 11.5 : 0.25 + 0.3 * j;
+            }
+            INDArray x = to2d(Nd4j.randn(DataType.DOUBLE, n, c, a).muli(4)).castTo(DataType.FLOAT).castTo(DataType.DOUBLE);
+            x.putScalar(0, 1, 30);
+            x.putScalar(1, 2, -40);
+            INDArray y = to2d(randomOneHot(n, c, a, 30 + c));
+            for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+                // the float op-by-op form rounds w·x to float before the focal term: compare with the double one
+                double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
+                for (IifFocalLoss l : new IifFocalLoss[]{new IifFocalLoss(w), new IifFocalLoss(w, 0.6, 1.5)}) {
+                    for (INDArray mask : masks(n, c, a)) {
+                        String what = l.name() + " C=" + c + " " + dt + " mask "
+                                + (mask == null ? "none" : java.util.Arrays.toString(mask.shape()));
+                        AbstractDenseLoss.Terms t = l.compute(y, x, mask, true, false);
+                        INDArray md = mask == null ? null : mask.castTo(dt);
+                        assertClose(t.loss.sumNumber().doubleValue(),
+                                l.computeScore(y.castTo(dt), x.castTo(dt), new ActivationIdentity(), md, false), tol, what);
+                        INDArray g = l.computeGradient(y.castTo(dt), x.castTo(dt), new ActivationIdentity(), md);
+                        assertEquals(dt, g.dataType());
+                        assertArrayClose(t.grad, g, tol, what);
+                    }
                 }
             }
         }
