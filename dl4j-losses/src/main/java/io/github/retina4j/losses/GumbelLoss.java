@@ -70,6 +70,14 @@ public class GumbelLoss extends AbstractDenseLoss {
     }
 
     @Override
+    FusedFocalKernel.Result fusedPath(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean wantScore) {
+        if (!FusedFocalKernel.applicable(y, x)) {
+            return null;
+        }
+        return FusedGumbelKernel.compute(y, x, mask, new FusedGumbelKernel.Clamp(clampLogits, clampMin, clampMax), wantGrad);
+    }
+
+    @Override
     protected Terms compute(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean training) {
         double z = LossMath.normalizer(LossMath.countPositiveRows(y, mask));
         double[] xs = x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
