@@ -32,6 +32,12 @@ final class VectorGumbelKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = F.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /**
+     * Above this u a negative's loss e^{−u}·(1 + …) and gradient u·e^{−u}/(1 − e^{−u}) (below 6e-25) are taken as 0,
+     * and e^{−u} is not evaluated there: subnormal floats cost ~100× a normal operation on x86 (see
+     * {@link VectorFocalKernel}). Only a clamp below the default −4 (u = e^4 ≈ 55) reaches it.
+     */
+    private static final float FLUSH_U = 60f;
     /** Below this u the series branch. */
     private static final float SERIES_BELOW = 0.5f;
     /** (−1)^k/(k + 1)!, k = 0 … 8. */
@@ -147,7 +153,8 @@ final class VectorGumbelKernel {
                 VectorMask<Float> outside = x.compare(VectorOperators.LT, lo).or(x.compare(VectorOperators.GT, hi));
                 FloatVector v = x.max(lo).min(hi);
                 FloatVector u = v.neg().lanewise(VectorOperators.EXP);
-                FloatVector t = u.neg().lanewise(VectorOperators.EXP);
+                FloatVector t = u.min(FLUSH_U).neg().lanewise(VectorOperators.EXP)
+                        .blend(0f, u.compare(VectorOperators.GT, FLUSH_U));
                 VectorMask<Float> small = u.compare(VectorOperators.LT, SERIES_BELOW);
                 FloatVector series = FloatVector.broadcast(F, P[P.length - 1]);
                 for (int i = P.length - 2; i >= 0; i--) {
