@@ -127,19 +127,30 @@ final class FusedFocalKernel {
         final INDArray m;
         final int rows;
         final int c;
-        /** Label columns per row: C, or 2C with LVIS exempt columns. */
+        /**
+         * Row length of x, of an element mask and of the gradient: C, or more when only the first C columns of the
+         * pre-output are class logits (PISA's [R, C + 4]; the gradient's other columns are left to the caller).
+         */
+        final int xStride;
+        /** Label columns per row: C, or 2C with LVIS exempt columns (or more, of which the first C are read). */
         final int labelStride;
         /** Mask [R, 1] (per anchor) rather than [R, C]. */
         final boolean rowMask;
 
         Operands(INDArray labels, INDArray logits, INDArray mask) {
+            this(labels, logits, mask, logits.columns());
+        }
+
+        /** The class logits are the first {@code classes} columns of {@code logits}. */
+        Operands(INDArray labels, INDArray logits, INDArray mask, long classes) {
             x = contiguous(logits);
             y = contiguous(labels);
             rows = Math.toIntExact(x.rows());
-            c = Math.toIntExact(x.columns());
+            c = Math.toIntExact(classes);
+            xStride = Math.toIntExact(x.columns());
             labelStride = Math.toIntExact(y.columns());
             m = mask == null ? null : contiguous(mask.dataType() == x.dataType() ? mask : mask.castTo(x.dataType()));
-            rowMask = m != null && m.columns() == 1 && c != 1;
+            rowMask = m != null && m.columns() == 1 && xStride != 1;
         }
 
         boolean isFloat() {
@@ -167,7 +178,16 @@ final class FusedFocalKernel {
      * @param wantScore false: the gradient only (the vector kernel then leaves the score 0)
      */
     static Result compute(INDArray labels, INDArray logits, INDArray mask, Spec spec, boolean wantGrad, boolean wantScore) {
-        Operands o = new Operands(labels, logits, mask);
+        return compute(labels, logits, mask, logits.columns(), spec, wantGrad, wantScore);
+    }
+
+    /**
+     * The focal term of the first {@code classes} columns of {@code logits} (and of an element mask, which has
+     * logits' columns); the gradient has logits' shape, its further columns uninitialised.
+     */
+    static Result compute(INDArray labels, INDArray logits, INDArray mask, long classes, Spec spec, boolean wantGrad,
+                          boolean wantScore) {
+        Operands o = new Operands(labels, logits, mask, classes);
         try {
             return FocalVectorSupport.usable(o) ? FocalVectorSupport.compute(o, spec, wantGrad, wantScore)
                     : scalar(o, spec, wantGrad);
@@ -219,7 +239,7 @@ final class FusedFocalKernel {
                     continue;
                 }
                 for (int j = 0; j < c; j++) {
-                    double em = m == null || rowMask ? 1 : get(mf, md, r * c + j);
+                    double em = m == null || rowMask ? 1 : get(mf, md, r * o.xStride + j);
                     if (em != 0 && (spec.usedRowsNormalizer || get(yf, yd, r * ls + j) > 0)) {
                         n++;
                         break;
@@ -242,7 +262,7 @@ final class FusedFocalKernel {
             double sum = 0;
             for (int r = o.segmentStart(k), r1 = o.segmentStart(k + 1); r < r1; r++) {
                 double rm = rowMask ? get(mf, md, r) : 1;
-                int base = r * c;
+                int base = r * o.xStride;
                 int yBase = r * ls;
                 boolean foreground = false;                             // E(r) of EQL: any positive label
                 if (tail != null) {

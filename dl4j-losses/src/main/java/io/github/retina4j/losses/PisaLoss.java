@@ -437,8 +437,8 @@ public class PisaLoss extends AbstractDenseLoss {
         }
         INDArrayIndex[] classCols = {NDArrayIndex.all(), NDArrayIndex.interval(0, c)};
         INDArray classMask = mask == null || mask.columns() == 1 ? mask : mask.get(classCols);
-        // labels [R, C + 5]: the kernel reads the first C columns of each row
-        FusedFocalKernel.Result r = FusedFocalKernel.compute(labels, x.get(classCols), classMask,
+        // the kernel reads the first C columns of each row of x [R, C + 4], labels [R, C + 5] and an element mask
+        FusedFocalKernel.Result r = FusedFocalKernel.compute(labels, x, mask, c,
                 FusedFocalKernel.Spec.focal(alpha, FusedFocalKernel.Spec.uniform(gamma, c), null, false), wantGrad, wantScore);
 
         // positive rows: Σ_c m·y > 0 over the class columns (as evaluate)
@@ -452,8 +452,7 @@ public class PisaLoss extends AbstractDenseLoss {
         out.positives = posRows.length;
         out.score = r.score;
         if (wantGrad) {
-            out.grad = Nd4j.createUninitialized(x.dataType(), rows, k);
-            out.grad.get(classCols).assign(r.grad);
+            out.grad = r.grad;                                   // [R, C + 4], box columns not yet written
             out.grad.get(NDArrayIndex.all(), NDArrayIndex.interval(c, k)).assign(0);
         }
         if (posRows.length == 0) {

@@ -181,7 +181,7 @@ final class VectorFocalKernel {
             }
             boolean elementMask = mb != null && !o.rowMask;
             int yo = 4 * r * o.labelStride;
-            int xo = 4 * r * c;
+            int xo = 4 * r * o.xStride;
             for (int j = 0; ; j += LANES) {
                 int jj = Math.min(j, c - LANES);
                 VectorMask<Float> hit;
@@ -251,7 +251,7 @@ final class VectorFocalKernel {
             double count = 0;
             for (int r = r0; r < r1; r++) {
                 float rm = 1f;
-                final int xo = 4 * r * c;
+                final int xo = 4 * r * o.xStride;
                 final int yo = 4 * r * o.labelStride;
                 if (rowMask) {
                     rm = mb.getFloat(4 * r);
