@@ -2,6 +2,9 @@ package io.github.retina4j.bench;
 
 import io.github.retina4j.losses.EqualizationFocalLoss;
 import io.github.retina4j.losses.EqualizedFocalLoss;
+import io.github.retina4j.losses.GumbelLoss;
+import io.github.retina4j.losses.IifFocalLoss;
+import io.github.retina4j.losses.PisaLoss;
 import io.github.retina4j.losses.SigmoidFocalLoss;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -29,6 +32,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -54,6 +58,9 @@ import java.util.concurrent.TimeUnit;
  * times: DESIGN §8's "a few passes over memory") and DL4J's stock {@code LossBinaryXENT} (sigmoid activation, which it
  * applies to a copy as an output layer does); and, where Debian's torch is installed, torchvision's
  * {@code sigmoid_focal_loss} forward + autograd backward on the same shape with the same thread count.
+ * The long-tail losses run on the same data: {@code IifFocalLoss} with ln(1/f_c) weights of EQL-focal's frequencies,
+ * {@code GumbelLoss} (clamped, the default), and {@code PisaLoss} on [R, C + 4] (the same logits, random box deltas and
+ * targets, 20 ground truths per image).
  * The layer also hands the loss a fresh copy of the logits; that copy is DL4J's cost, not the loss's, and is left
  * out here.
  *
@@ -95,6 +102,12 @@ public class LossBenchmark {
     SigmoidFocalLoss focal;
     EqualizedFocalLoss efl;
     EqualizationFocalLoss eqlFocal;
+    IifFocalLoss iifFocal;
+    GumbelLoss gumbel;
+    PisaLoss pisa;
+    /** PISA's joint input: [R, C + 4] logits and box deltas, [R, C + 5] labels, box targets and group. */
+    INDArray pisaOutput;
+    INDArray pisaLabels;
     LossBinaryXENT xent;
     /** Like the workspace DL4J's layers compute in during training: memory reused from the second call on. */
     static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
@@ -110,7 +123,7 @@ public class LossBenchmark {
     }
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams params) {
         System.setProperty(KERNEL_PROPERTY, String.valueOf(!kernel.equals("scalar")));
         int[] rc = parseShape(shape);
         int rows = rc[0];
@@ -153,7 +166,32 @@ public class LossBenchmark {
             freq[j] = Math.exp(Math.log(1e-4) + (Math.log(0.5) - Math.log(1e-4)) * r.nextDouble());
         }
         eqlFocal = new EqualizationFocalLoss(EqualizationFocalLoss.DEFAULT_LAMBDA, freq);
+        // IIF weights ln(1/f) of the same frequencies (InverseImageFrequency's raw variant)
+        double[] iif = new double[classes];
+        for (int j = 0; j < classes; j++) {
+            iif[j] = Math.log(1 / freq[j]);
+        }
+        iifFocal = new IifFocalLoss(iif);
+        gumbel = new GumbelLoss();
+        pisa = new PisaLoss();
         xent = new LossBinaryXENT();
+        if (!params.getBenchmark().endsWith(".pisa")) {
+            return;
+        }
+        // the focal columns as above, then random deltas; a positive's box target, and its ground-truth group
+        // (image = row half, one of 20 boxes per image)
+        pisaOutput = Nd4j.hstack(logits, Nd4j.randn(DataType.FLOAT, rows, 4).muli(0.5));
+        float[] pl = new float[rows * (classes + 5)];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < classes; j++) {
+                pl[i * (classes + 5) + j] = lab[i * classes + j];
+            }
+            for (int j = 0; j < 4; j++) {
+                pl[i * (classes + 5) + classes + j] = (float) (0.5 * r.nextGaussian());
+            }
+            pl[i * (classes + 5) + classes + 4] = (i < rows / 2 ? 0 : 100) + r.nextInt(20);
+        }
+        pisaLabels = Nd4j.createFromArray(pl).reshape(rows, classes + 5);
     }
 
     private INDArray step(ILossFunction loss, IActivation activation, boolean copy) {
@@ -177,6 +215,26 @@ public class LossBenchmark {
     @Benchmark
     public INDArray equalizationFocal() {
         return step(eqlFocal, identity, false);
+    }
+
+    @Benchmark
+    public INDArray iifFocal() {
+        return step(iifFocal, identity, false);
+    }
+
+    @Benchmark
+    public INDArray gumbel() {
+        return step(gumbel, identity, false);
+    }
+
+    /** Focal + smooth L1 with ISR-P and CARL on [R, C + 4] (C class columns as the others, 4 box columns). */
+    @Benchmark
+    public INDArray pisa() {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, "LOSS_BENCHMARK")) {
+            org.nd4j.common.primitives.Pair<Double, INDArray> r =
+                    pisa.computeGradientAndScore(pisaLabels, pisaOutput, identity, mask, false);
+            return r.getFirst() > Double.MAX_VALUE ? null : r.getSecond();
+        }
     }
 
     /** DL4J's stock sigmoid BCE; it applies the activation in place, so it gets a copy like an output layer gives. */

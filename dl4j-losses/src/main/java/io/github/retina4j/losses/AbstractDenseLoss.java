@@ -67,7 +67,8 @@ public abstract class AbstractDenseLoss implements ILossFunction {
 
     /**
      * Optional single-pass evaluation (score and gradient, state update included) for identity
-     * activation; null = use {@link #compute}. Focal, EFL and EQL-focal use {@link FusedFocalKernel}.
+     * activation; null = use {@link #compute}. Focal, EFL, EQL-focal and IIF-focal use {@link FusedFocalKernel},
+     * GOL {@link FusedGumbelKernel}.
      *
      * @param wantScore false when only the gradient is asked for (the score may then be left 0)
      */

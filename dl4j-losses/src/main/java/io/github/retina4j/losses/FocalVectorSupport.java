@@ -1,7 +1,8 @@
 package io.github.retina4j.losses;
 
 /**
- * Whether {@link VectorFocalKernel} can run in this JVM, without touching the incubating Vector API otherwise.
+ * Whether {@link VectorFocalKernel} and {@link VectorGumbelKernel} can run in this JVM, without touching the incubating
+ * Vector API otherwise.
  *
  * <p>{@code jdk.incubator.vector} is not resolved unless the JVM is started with
  * {@code --add-modules jdk.incubator.vector} (and {@code java -jar} cannot add it from the manifest); linking
@@ -52,5 +53,10 @@ final class FocalVectorSupport {
     static FusedFocalKernel.Result compute(FusedFocalKernel.Operands o, FusedFocalKernel.Spec spec, boolean wantGrad,
                                            boolean wantScore) {
         return VectorFocalKernel.compute(o, spec, wantGrad, wantScore);
+    }
+
+    static FusedFocalKernel.Result computeGumbel(FusedFocalKernel.Operands o, FusedGumbelKernel.Clamp clamp,
+                                                 boolean wantGrad) {
+        return VectorGumbelKernel.compute(o, clamp, wantGrad);
     }
 }

@@ -12,7 +12,7 @@ import java.util.stream.IntStream;
 
 /**
  * Single-pass, multi-threaded form of {@link FocalKernel} for the training hot path of
- * {@link SigmoidFocalLoss}, {@link EqualizedFocalLoss} and {@link EqualizationFocalLoss} (DESIGN §8: focal/EFL
+ * {@link SigmoidFocalLoss}, {@link EqualizedFocalLoss}, {@link EqualizationFocalLoss} and {@link IifFocalLoss} (DESIGN §8: focal/EFL
  * forward + backward on [2, 80, 120 000] should cost a few passes over memory). Hand-written over the arrays'
  * native buffers because ND4J has no fused focal-loss op: op-by-op it needs ~25 passes and as many temporaries.
  * Same formulas as {@link FocalKernel} (s = 1 − 2y, z = s·x, CE = softplus(z), σ(z)^γ_j = exp(γ_j·log σ(z))).
@@ -68,9 +68,19 @@ final class FusedFocalKernel {
         final boolean usedRowsNormalizer;
         /** Collect Σ|∂S/∂x| per class over positive / negative elements (EFL statistics). */
         final boolean collectAbs;
+        /**
+         * Per-class logit scale w_j (IIF), or null for 1: the focal term is taken at w_j·x and its derivative
+         * carries w_j once more (chain rule).
+         */
+        final double[] scale;
 
         Spec(double alpha, double[] gamma, double[] weight, double[] tail, boolean exemptColumns,
              boolean usedRowsNormalizer, boolean collectAbs) {
+            this(alpha, gamma, weight, tail, exemptColumns, usedRowsNormalizer, collectAbs, null);
+        }
+
+        private Spec(double alpha, double[] gamma, double[] weight, double[] tail, boolean exemptColumns,
+                     boolean usedRowsNormalizer, boolean collectAbs, double[] scale) {
             this.alpha = alpha;
             this.gamma = gamma;
             this.weight = weight;
@@ -78,6 +88,12 @@ final class FusedFocalKernel {
             this.exemptColumns = exemptColumns;
             this.usedRowsNormalizer = usedRowsNormalizer;
             this.collectAbs = collectAbs;
+            this.scale = scale;
+        }
+
+        /** IIF focal: FL(w_j·x_j) with per-class logit scale w_j, normalised by positive anchors. */
+        static Spec scaledLogits(double alpha, double gamma, double[] scale) {
+            return new Spec(alpha, uniform(gamma, scale.length), null, null, false, false, false, scale);
         }
 
         /** Focal / EFL: per-class γ and weight, normalised by positive anchors. */
@@ -111,19 +127,30 @@ final class FusedFocalKernel {
         final INDArray m;
         final int rows;
         final int c;
-        /** Label columns per row: C, or 2C with LVIS exempt columns. */
+        /**
+         * Row length of x, of an element mask and of the gradient: C, or more when only the first C columns of the
+         * pre-output are class logits (PISA's [R, C + 4]; the gradient's other columns are left to the caller).
+         */
+        final int xStride;
+        /** Label columns per row: C, or 2C with LVIS exempt columns (or more, of which the first C are read). */
         final int labelStride;
         /** Mask [R, 1] (per anchor) rather than [R, C]. */
         final boolean rowMask;
 
         Operands(INDArray labels, INDArray logits, INDArray mask) {
+            this(labels, logits, mask, logits.columns());
+        }
+
+        /** The class logits are the first {@code classes} columns of {@code logits}. */
+        Operands(INDArray labels, INDArray logits, INDArray mask, long classes) {
             x = contiguous(logits);
             y = contiguous(labels);
             rows = Math.toIntExact(x.rows());
-            c = Math.toIntExact(x.columns());
+            c = Math.toIntExact(classes);
+            xStride = Math.toIntExact(x.columns());
             labelStride = Math.toIntExact(y.columns());
             m = mask == null ? null : contiguous(mask.dataType() == x.dataType() ? mask : mask.castTo(x.dataType()));
-            rowMask = m != null && m.columns() == 1 && c != 1;
+            rowMask = m != null && m.columns() == 1 && xStride != 1;
         }
 
         boolean isFloat() {
@@ -151,7 +178,16 @@ final class FusedFocalKernel {
      * @param wantScore false: the gradient only (the vector kernel then leaves the score 0)
      */
     static Result compute(INDArray labels, INDArray logits, INDArray mask, Spec spec, boolean wantGrad, boolean wantScore) {
-        Operands o = new Operands(labels, logits, mask);
+        return compute(labels, logits, mask, logits.columns(), spec, wantGrad, wantScore);
+    }
+
+    /**
+     * The focal term of the first {@code classes} columns of {@code logits} (and of an element mask, which has
+     * logits' columns); the gradient has logits' shape, its further columns uninitialised.
+     */
+    static Result compute(INDArray labels, INDArray logits, INDArray mask, long classes, Spec spec, boolean wantGrad,
+                          boolean wantScore) {
+        Operands o = new Operands(labels, logits, mask, classes);
         try {
             return FocalVectorSupport.usable(o) ? FocalVectorSupport.compute(o, spec, wantGrad, wantScore)
                     : scalar(o, spec, wantGrad);
@@ -188,6 +224,7 @@ final class FusedFocalKernel {
         final double[] gamma = spec.gamma;
         final double[] weight = spec.weight;
         final double[] tail = spec.tail;
+        final double[] scale = spec.scale;
         final boolean collectAbs = spec.collectAbs;
 
         // pass 1: the normaliser's count — N_pos = rows with Σ_c m·y > 0, or rows with a used element
@@ -202,7 +239,7 @@ final class FusedFocalKernel {
                     continue;
                 }
                 for (int j = 0; j < c; j++) {
-                    double em = m == null || rowMask ? 1 : get(mf, md, r * c + j);
+                    double em = m == null || rowMask ? 1 : get(mf, md, r * o.xStride + j);
                     if (em != 0 && (spec.usedRowsNormalizer || get(yf, yd, r * ls + j) > 0)) {
                         n++;
                         break;
@@ -225,7 +262,7 @@ final class FusedFocalKernel {
             double sum = 0;
             for (int r = o.segmentStart(k), r1 = o.segmentStart(k + 1); r < r1; r++) {
                 double rm = rowMask ? get(mf, md, r) : 1;
-                int base = r * c;
+                int base = r * o.xStride;
                 int yBase = r * ls;
                 boolean foreground = false;                             // E(r) of EQL: any positive label
                 if (tail != null) {
@@ -244,7 +281,8 @@ final class FusedFocalKernel {
                     }
                     double yv = get(yf, yd, yBase + j);
                     double s = 1.0 - 2.0 * yv;
-                    double z = s * get(xf, xd, i);
+                    double sc = scale == null ? 1.0 : scale[j];
+                    double z = s * (sc * get(xf, xd, i));
                     double e = Math.exp(-Math.abs(z));
                     double lp = e > LOG1P_SERIES_BELOW ? Math.log(1.0 + e) : e * (1.0 - e * (0.5 - e / 3.0));
                     double ce = Math.max(z, 0.0) + lp;                  // softplus(z)
@@ -264,7 +302,7 @@ final class FusedFocalKernel {
                     double common = mm * (a0 + yv * a1) * qg * w;
                     sum += common * ce;
                     if (wantGrad) {
-                        double gv = common * s * (g * pt * ce + q) * invZ;
+                        double gv = common * s * (g * pt * ce + q) * sc * invZ;
                         put(gf, gd, i, gv);
                         if (collectAbs) {
                             double av = Math.abs(isFloat ? (float) gv : gv);

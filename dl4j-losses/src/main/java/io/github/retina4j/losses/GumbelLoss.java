@@ -21,6 +21,7 @@ import java.util.Objects;
  * off or moves it. Without the clamp a positive's loss e^{−x} exceeds the float range below x ≈ −88.7 (the score,
  * summed in double, stays finite to x ≈ −709). Their clamp of the reduced loss to 20 is not applied: it acts on a
  * two-stage head's mean over sampled RoIs, not on this sum. The model's scores use the same activation (DESIGN §6.6).
+ * Score and gradient take one pass over the arrays ({@link FusedGumbelKernel}); {@link #compute} is the op-by-op form.
  */
 public class GumbelLoss extends AbstractDenseLoss {
 
@@ -67,6 +68,14 @@ public class GumbelLoss extends AbstractDenseLoss {
 
     public double getClampMax() {
         return clampMax;
+    }
+
+    @Override
+    FusedFocalKernel.Result fusedPath(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean wantScore) {
+        if (!FusedFocalKernel.applicable(y, x)) {
+            return null;
+        }
+        return FusedGumbelKernel.compute(y, x, mask, new FusedGumbelKernel.Clamp(clampLogits, clampMin, clampMax), wantGrad);
     }
 
     @Override

@@ -58,11 +58,25 @@ public class IifFocalLoss extends AbstractDenseLoss {
     }
 
     @Override
-    protected Terms compute(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean training) {
+    FusedFocalKernel.Result fusedPath(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean wantScore) {
+        if (!FusedFocalKernel.applicable(y, x)) {
+            return null;
+        }
+        checkColumns(x);
+        return FusedFocalKernel.compute(y, x, mask, FusedFocalKernel.Spec.scaledLogits(alpha, gamma, weights), wantGrad,
+                wantScore);
+    }
+
+    private void checkColumns(INDArray x) {
         if (x.columns() != weights.length) {
             throw new IllegalArgumentException(name() + ": " + weights.length + " class weights but the logits have "
                     + x.columns() + " classes");
         }
+    }
+
+    @Override
+    protected Terms compute(INDArray y, INDArray x, INDArray mask, boolean wantGrad, boolean training) {
+        checkColumns(x);
         double z = LossMath.normalizer(LossMath.countPositiveRows(y, mask));
         INDArray w = LossMath.rowVector(weights, x);
         INDArray[] t = FocalKernel.compute(y, x.mulRowVector(w), alpha, gamma, null, null, null, wantGrad);

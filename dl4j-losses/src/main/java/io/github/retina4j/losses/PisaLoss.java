@@ -3,6 +3,8 @@ package io.github.retina4j.losses;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * Prime Sample Attention for RetinaNet (Cao et al., "Prime Sample Attention in Object Detection", CVPR 2020, §3.2
@@ -413,6 +416,80 @@ public class PisaLoss extends AbstractDenseLoss {
 
     private static double boxMask(double[] m, int mc, int r, int col) {
         return m == null ? 1.0 : mc == 1 ? m[r] : m[r * mc + col];
+    }
+
+    /**
+     * Training path: the focal term of every row on {@link FusedFocalKernel} (w_r = 1), then the positive rows — the
+     * only ones with an ISR-P weight, a box loss or a CARL term, ≈ 0.1% of RetinaNet's anchors — through
+     * {@link #evaluate} on those rows alone, whose results replace theirs. That is exact: N_pos, Z, the ISR-P ranks and
+     * rescaling and CARL depend on the positive rows only.
+     */
+    @Override
+    FusedFocalKernel.Result fusedPath(INDArray labels, INDArray x, INDArray mask, boolean wantGrad, boolean wantScore) {
+        if (!FusedFocalKernel.applicable(labels, x)) {
+            return null;
+        }
+        int rows = Math.toIntExact(x.rows());
+        int k = Math.toIntExact(x.columns());
+        int c = k - 4;
+        if (c < 1) {
+            throw new IllegalArgumentException(name() + ": pre-output needs C + 4 columns with C ≥ 1, got " + k);
+        }
+        INDArrayIndex[] classCols = {NDArrayIndex.all(), NDArrayIndex.interval(0, c)};
+        INDArray classMask = mask == null || mask.columns() == 1 ? mask : mask.get(classCols);
+        // the kernel reads the first C columns of each row of x [R, C + 4], labels [R, C + 5] and an element mask
+        FusedFocalKernel.Result r = FusedFocalKernel.compute(labels, x, mask, c,
+                FusedFocalKernel.Spec.focal(alpha, FusedFocalKernel.Spec.uniform(gamma, c), null, false), wantGrad, wantScore);
+
+        // positive rows: Σ_c m·y > 0 over the class columns (as evaluate)
+        INDArray labelled = classMask == null || classMask.columns() == 1 ? labels.get(classCols).sum(1)
+                : labels.get(classCols).mul(classMask.castTo(labels.dataType())).sum(1);
+        double[] rowSum = labelled.castTo(DataType.DOUBLE).toDoubleVector();
+        double[] rowMask = mask != null && mask.columns() == 1 ? mask.castTo(DataType.DOUBLE).toDoubleVector() : null;
+        int[] posRows = IntStream.range(0, rows).filter(i -> rowSum[i] * (rowMask == null ? 1 : rowMask[i]) > 0).toArray();
+
+        FusedFocalKernel.Result out = new FusedFocalKernel.Result();
+        out.positives = posRows.length;
+        out.score = r.score;
+        if (wantGrad) {
+            out.grad = r.grad;                                   // [R, C + 4], box columns not yet written
+            out.grad.get(NDArrayIndex.all(), NDArrayIndex.interval(c, k)).assign(0);
+        }
+        if (posRows.length == 0) {
+            return out;
+        }
+        INDArray xp = x.getRows(posRows);
+        INDArray yp = labels.getRows(posRows);
+        INDArray mp = mask == null ? null : mask.getRows(posRows);
+        Parts p = evaluate(yp, xp, mp, null);
+        // the positive rows' unweighted focal terms, which the kernel counted, give way to evaluate's
+        double[] xs = xp.castTo(DataType.DOUBLE).data().asDouble();
+        double[] ys = yp.castTo(DataType.DOUBLE).data().asDouble();
+        double[] ms = mp == null ? null : mp.castTo(DataType.DOUBLE).data().asDouble();
+        int mc = mask == null ? 0 : Math.toIntExact(mask.columns());
+        double unweighted = 0;
+        double[] fl = new double[1];
+        double[] dfl = new double[1];
+        for (int i = 0; i < posRows.length; i++) {
+            for (int j = 0; j < c; j++) {
+                focal(xs[i * k + j], ys[i * (k + 1) + j], 0, fl, dfl);
+                unweighted += classMask(ms, mc, i, j) * fl[0];
+            }
+        }
+        out.score = r.score - unweighted / LossMath.normalizer(posRows.length) + p.total();
+        if (wantGrad) {
+            double[] g = new double[k];
+            for (int i = 0; i < posRows.length; i++) {
+                for (int j = 0; j < c; j++) {
+                    g[j] = p.clsGrad()[i * c + j] + p.carlClsGrad()[i * c + j];
+                }
+                for (int j = 0; j < 4; j++) {
+                    g[c + j] = p.boxGrad()[i * 4 + j] + p.carlBoxGrad()[i * 4 + j];
+                }
+                out.grad.putRow(posRows[i], Nd4j.createFromArray(g).castTo(x.dataType()).reshape(1, k));
+            }
+        }
+        return out;
     }
 
     @Override

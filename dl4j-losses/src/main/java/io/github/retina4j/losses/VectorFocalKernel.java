@@ -33,11 +33,16 @@ final class VectorFocalKernel {
     static final int LANES = F.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /**
-     * σ(z)^γ below e^{−80} (≈ 1.8e-35) is taken as 0. Its products would be subnormal floats, which x86 handles in
-     * microcode at ~100× the cost of a normal operation (measured: EFL, whose γ_j reach 10, ran 2.7× slower than
-     * focal until this flush); such elements contribute less than 1e-34 of a unit logit's gradient.
+     * An element whose loss and gradient, of the order of (γ + 1)·σ(z)^{γ+1}, fall below e^{−60} (≈ 9e-27 of a unit
+     * logit's gradient) is taken as 0 (log σ(z) ≤ z: for γ = 2 every z &lt; −20), and e^{−|z|} is taken at
+     * |z| ≤ {@link #EXP_FLOOR} (beyond, it only enters sums with terms ≥ 1, or such flushed elements). Otherwise
+     * products of such tiny factors (and α, w, m, 1/Z) are subnormal floats, which x86 handles in microcode at ~100×
+     * the cost of a normal operation. Measured: EFL, whose γ_j reach 10, ran 2.7× slower than focal until σ(z)^γ
+     * below e^{−80} was flushed; IIF-focal, whose logits w_c·x_c reach |z| ≈ 100 with LVIS weights, still ran 3–4×
+     * slower than focal until whole contributions below e^{−60} were.
      */
-    private static final float UNDERFLOW = 80f;
+    private static final float FLUSH = 60f;
+    private static final float EXP_FLOOR = 80f;
 
     private VectorFocalKernel() {
     }
@@ -96,6 +101,9 @@ final class VectorFocalKernel {
         final float[] gamma;
         final float[] weight;
         final float[] tail;
+        /** Per-class logit scale (1 without), and whether there is one. */
+        final float[] scale;
+        final boolean scaled;
         /** Every γ_j = 2: σ(z)² as a product (one exp fewer, and exact) instead of exp(2·log σ(z)). */
         final boolean gammaTwo;
         final VectorMask<Float> lastTake;
@@ -119,6 +127,8 @@ final class VectorFocalKernel {
             gamma = pad(spec.gamma, padded, 0f);
             weight = pad(spec.weight, padded, 1f);
             tail = pad(spec.tail, padded, 0f);
+            scale = pad(spec.scale, padded, 1f);
+            scaled = spec.scale != null;
             boolean two = true;
             for (double g : spec.gamma) {
                 two &= g == 2.0;
@@ -171,7 +181,7 @@ final class VectorFocalKernel {
             }
             boolean elementMask = mb != null && !o.rowMask;
             int yo = 4 * r * o.labelStride;
-            int xo = 4 * r * c;
+            int xo = 4 * r * o.xStride;
             for (int j = 0; ; j += LANES) {
                 int jj = Math.min(j, c - LANES);
                 VectorMask<Float> hit;
@@ -241,7 +251,7 @@ final class VectorFocalKernel {
             double count = 0;
             for (int r = r0; r < r1; r++) {
                 float rm = 1f;
-                final int xo = 4 * r * c;
+                final int xo = 4 * r * o.xStride;
                 final int yo = 4 * r * o.labelStride;
                 if (rowMask) {
                     rm = mb.getFloat(4 * r);
@@ -280,10 +290,14 @@ final class VectorFocalKernel {
                     final boolean last = jj == c - LANES;
                     final VectorMask<Float> take = last ? lastTake : all;
                     FloatVector x = FloatVector.fromByteBuffer(F, xb, xo + 4 * jj, ORDER);
+                    FloatVector sc = scaled ? FloatVector.fromArray(F, scale, jj) : null;
+                    if (scaled) {
+                        x = x.mul(sc);                                         // IIF: w_j·x_j
+                    }
                     FloatVector y = FloatVector.fromByteBuffer(F, yb, yo + 4 * jj, ORDER);
                     FloatVector s = y.mul(-2f).add(1f);                        // s = 1 − 2y
                     FloatVector z = x.mul(s);
-                    FloatVector e = z.abs().neg().lanewise(VectorOperators.EXP); // e^{−|z|}
+                    FloatVector e = z.abs().min(EXP_FLOOR).neg().lanewise(VectorOperators.EXP); // e^{−|z|}
                     FloatVector u = e.add(1f);
                     FloatVector inv = one.div(u);
                     // log1p(e) = log(u) + log(1 + (e − (u − 1))/u) ≈ log(u) + (e − (u − 1))·(1/u), u = fl(1 + e): the
@@ -297,10 +311,11 @@ final class VectorFocalKernel {
                     FloatVector g = FloatVector.fromArray(F, gamma, jj);
                     FloatVector qg;
                     if (gammaTwo) {
-                        qg = q.mul(q).blend(0f, z.compare(VectorOperators.LT, -UNDERFLOW / 2));
+                        qg = q.mul(q).blend(0f, z.compare(VectorOperators.LT, -FLUSH / 3));
                     } else {
-                        FloatVector arg = z.neg().max(0f).add(lp).mul(g).neg();   // γ·log σ(z)
-                        qg = arg.lanewise(VectorOperators.EXP).blend(0f, arg.compare(VectorOperators.LT, -UNDERFLOW));
+                        FloatVector logSig = z.neg().max(0f).add(lp).neg();        // log σ(z)
+                        qg = logSig.mul(g).lanewise(VectorOperators.EXP)
+                                .blend(0f, logSig.mul(g.add(1f)).compare(VectorOperators.LT, -FLUSH));
                     }
                     FloatVector common = y.mul(a1).add(a0).mul(qg).mul(FloatVector.fromArray(F, w, jj)).mul(rm);
                     VectorMask<Float> keep = take;
@@ -317,6 +332,9 @@ final class VectorFocalKernel {
                     if (wantGrad) {
                         FloatVector pt = inv.blend(ei, nonNeg);                   // p_t, without cancellation
                         FloatVector gv = g.mul(pt).mul(ce).add(q).mul(common).mul(s).mul(iz);
+                        if (scaled) {
+                            gv = gv.mul(sc);
+                        }
                         if (elementMask) {
                             gv = gv.blend(0f, usedLanes.not());               // masked: exactly 0, as the scalar kernel
                         }

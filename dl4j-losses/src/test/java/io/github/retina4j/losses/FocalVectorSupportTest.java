@@ -93,13 +93,14 @@ class FocalVectorSupportTest {
                     FusedFocalKernel.Spec.focal(0.25, FusedFocalKernel.Spec.uniform(0.0, c), null, false),
                     FusedFocalKernel.Spec.focal(0.25, gammaJ, weightJ, true),
                     new FusedFocalKernel.Spec(0.25, FusedFocalKernel.Spec.uniform(2.0, c), null, tail, true, false, false),
-                    new FusedFocalKernel.Spec(0.25, FusedFocalKernel.Spec.uniform(2.0, c), null, tail, false, true, false)};
+                    new FusedFocalKernel.Spec(0.25, FusedFocalKernel.Spec.uniform(2.0, c), null, tail, false, true, false),
+                    FusedFocalKernel.Spec.scaledLogits(0.25, 2.0, weightJ)};
             for (FusedFocalKernel.Spec spec : specs) {
                 INDArray labels = spec.exemptColumns ? withExempt : y;
                 for (INDArray mask : new INDArray[]{null, rowMask, elementMask}) {
                     FusedFocalKernel.Operands o = new FusedFocalKernel.Operands(labels, x, mask);
                     String what = "C=" + c + " alpha " + spec.alpha + " gamma[0] " + spec.gamma[0] + " weight "
-                            + (spec.weight != null) + " tail " + (spec.tail != null) + " used " + spec.usedRowsNormalizer
+                            + (spec.weight != null) + " scale " + (spec.scale != null) + " tail " + (spec.tail != null) + " used " + spec.usedRowsNormalizer
                             + " mask " + (mask == null ? "none" : mask.columns() == 1 ? "[R,1]" : "[R,C]");
                     for (boolean wantGrad : new boolean[]{false, true}) {
                         FusedFocalKernel.Result s = FusedFocalKernel.scalar(o, spec, wantGrad);

@@ -11,7 +11,7 @@ import static io.github.retina4j.losses.TestSupport.*;
 import static io.github.retina4j.testsupport.Close.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The fused single-pass kernel (used by computeScore/computeGradient) equals the op-by-op ND4J path. */
+/** The fused single-pass kernels (used by computeScore/computeGradient) equal the op-by-op ND4J path. */
 @DoublePrecision
 class FusedFocalKernelTest {
 
@@ -134,6 +134,100 @@ class FusedFocalKernelTest {
                     assertArrayClose(Nd4j.createFromArray(ops.getPosGrad()), Nd4j.createFromArray(fused.getPosGrad()), 1e-6, what + " posGrad");
                     assertArrayClose(Nd4j.createFromArray(ops.getNegGrad()), Nd4j.createFromArray(fused.getNegGrad()), 1e-6, what + " negGrad");
                     assertArrayClose(Nd4j.createFromArray(ops.getPosNeg()), Nd4j.createFromArray(fused.getPosNeg()), 1e-6, what + " posNeg");
+                }
+            }
+        }
+    }
+
+    /**
+     * IIF focal: per-class logit scales (zero, below and above 1, LVIS-sized ln(N/n)) through the fused kernel against
+     * the op-by-op form, double and float, all mask shapes, rows narrower and wider than a vector.
+     */
+    @Test
+    void iifFocalFusedEqualsOpByOp() {
+        int n = 2, a = 30;
+        for (int c : new int[]{7, 37}) {
+            double[] w = new double[c];
+            for (int j = 0; j < c; j++) {
+                w[j] = j == 0 ? 0 : j == 1 ? 11.5 : 0.25 + 0.3 * j;
+            }
+            INDArray x = to2d(Nd4j.randn(DataType.DOUBLE, n, c, a).muli(4)).castTo(DataType.FLOAT).castTo(DataType.DOUBLE);
+            x.putScalar(0, 1, 30);
+            x.putScalar(1, 2, -40);
+            INDArray y = to2d(randomOneHot(n, c, a, 30 + c));
+            for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+                // the float op-by-op form rounds w·x to float before the focal term: compare with the double one
+                double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
+                for (IifFocalLoss l : new IifFocalLoss[]{new IifFocalLoss(w), new IifFocalLoss(w, 0.6, 1.5)}) {
+                    for (INDArray mask : masks(n, c, a)) {
+                        String what = l.name() + " C=" + c + " " + dt + " mask "
+                                + (mask == null ? "none" : java.util.Arrays.toString(mask.shape()));
+                        AbstractDenseLoss.Terms t = l.compute(y, x, mask, true, false);
+                        INDArray md = mask == null ? null : mask.castTo(dt);
+                        assertClose(t.loss.sumNumber().doubleValue(),
+                                l.computeScore(y.castTo(dt), x.castTo(dt), new ActivationIdentity(), md, false), tol, what);
+                        INDArray g = l.computeGradient(y.castTo(dt), x.castTo(dt), new ActivationIdentity(), md);
+                        assertEquals(dt, g.dataType());
+                        assertArrayClose(t.grad, g, tol, what);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * PISA: the focal columns on the kernel and the positive rows through {@code evaluate} alone, against the op-by-op
+     * form on all rows; the reference fixture and random [R, C + 4] inputs (two segments, rows narrower and wider than
+     * a vector, ISR-P and CARL on and off), double and float, all mask shapes.
+     */
+    @Test
+    void pisaFusedEqualsOpByOp() {
+        PisaLossTest.Fixture f = PisaLossTest.fixture();
+        pisaCase("fixture", f.labels(), f.pre(), new INDArray[]{null, f.anchorMask(), f.elementMask()});
+        java.util.Random rnd = new java.util.Random(8);
+        int rows = 300;
+        for (int c : new int[]{7, 37}) {
+            double[][] pre = new double[rows][c + 4];
+            double[][] lab = new double[rows][c + 5];
+            double[][] rm = new double[rows][1];
+            double[][] em = new double[rows][c + 4];
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < c + 4; j++) {
+                    pre[r][j] = j < c ? 3 * rnd.nextGaussian() - 2 : 0.5 * rnd.nextGaussian();
+                    em[r][j] = rnd.nextInt(6) == 0 ? 0 : 1;
+                }
+                rm[r][0] = rnd.nextInt(8) == 0 ? 0 : 1;
+                if (rnd.nextInt(10) == 0) {
+                    lab[r][rnd.nextInt(c)] = 1;
+                    for (int j = 0; j < 4; j++) {
+                        lab[r][c + j] = 0.5 * rnd.nextGaussian();
+                    }
+                    lab[r][c + 4] = rnd.nextInt(6);
+                }
+            }
+            INDArray x = Nd4j.createFromArray(pre).castTo(DataType.FLOAT).castTo(DataType.DOUBLE);
+            INDArray y = Nd4j.createFromArray(lab).castTo(DataType.FLOAT).castTo(DataType.DOUBLE);
+            pisaCase("C=" + c, y, x, new INDArray[]{null, Nd4j.createFromArray(rm), Nd4j.createFromArray(em)});
+        }
+    }
+
+    private static void pisaCase(String name, INDArray y, INDArray x, INDArray[] masks) {
+        double[] stds = {0.1, 0.1, 0.2, 0.2};
+        PisaLoss[] losses = {new PisaLoss(), new PisaLoss(0.25, 2.0, true, 2.0, 0.0, false, 1.0, 0.2, 0.11, stds),
+                new PisaLoss(0.25, 1.5, false, 2.0, 0.0, true, 1.0, 0.2, 0.0, stds)};
+        for (DataType dt : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-6;
+            for (PisaLoss l : losses) {
+                for (INDArray mask : masks) {
+                    String what = name + " " + l.name() + " " + dt + " mask "
+                            + (mask == null ? "none" : java.util.Arrays.toString(mask.shape()));
+                    AbstractDenseLoss.Terms t = l.compute(y, x, mask, true, false);
+                    INDArray md = mask == null ? null : mask.castTo(dt);
+                    assertClose(t.loss.sumNumber().doubleValue(),
+                            l.computeScore(y.castTo(dt), x.castTo(dt), new ActivationIdentity(), md, false), tol, what);
+                    INDArray g = l.computeGradient(y.castTo(dt), x.castTo(dt), new ActivationIdentity(), md);
+                    assertEquals(dt, g.dataType());
+                    assertArrayClose(t.grad, g, tol, what);
                 }
             }
         }
