@@ -48,6 +48,11 @@ class ChannelsLastInferenceTest {
         // the whole network is channels-last: no copy in either direction
         assertEquals(0, converters(copy, CNN2DFormat.NHWC));
         assertEquals(0, converters(copy, CNN2DFormat.NCHW));
+        // Detector's replicas are clones: the channels-last form survives cloning
+        INDArray nhwc = Nd4j.rand(DataType.FLOAT, 1, 64, 96, 3);
+        INDArray[] once = copy.output(false, nhwc);
+        INDArray first = once[0].dup();
+        assertEquals(first, copy.clone().output(false, nhwc)[0]);
         assertThrows(UnsupportedOperationException.class, () -> copy.fit(new org.nd4j.linalg.dataset.MultiDataSet(
                 new INDArray[] {Nd4j.rand(DataType.FLOAT, 1, 64, 96, 3)}, copy.output(Nd4j.rand(DataType.FLOAT, 1, 64, 96, 3)))),
                 "the copy is for inference");
