@@ -1,10 +1,9 @@
 package io.github.retina4j.models.fpn;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
+import io.github.retina4j.models.dl4j.ParameterFreeGraphVertex;
+
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -24,23 +23,13 @@ import java.util.Arrays;
  * temporaries outside about half as long). Nothing is kept between forward and backward (the resize recomputes what its gradient needs from the
  * stored inputs).
  */
-public class ResizeToReferenceGraphVertex extends BaseGraphVertex {
+public class ResizeToReferenceGraphVertex extends ParameterFreeGraphVertex {
     private final SpatialResize resize;
 
     public ResizeToReferenceGraphVertex(ComputationGraph graph, String name, int vertexIndex, SpatialResize resize,
                                         DataType dataType) {
-        super(graph, name, vertexIndex, null, null, dataType);
+        super(graph, name, vertexIndex, dataType);
         this.resize = resize;
-    }
-
-    @Override
-    public boolean hasLayer() {
-        return false;
-    }
-
-    @Override
-    public Layer getLayer() {
-        return null;
     }
 
     @Override
@@ -79,20 +68,6 @@ public class ResizeToReferenceGraphVertex extends BaseGraphVertex {
                     + "): expects two [N, C, H, W] inputs with equal N (map, size reference), got "
                     + Arrays.toString(x.shape()) + " and " + Arrays.toString(ref.shape()));
         }
-    }
-
-    @Override
-    public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-        if (backpropGradientsViewArray != null) {
-            throw new IllegalStateException("Vertex " + vertexName + " has no parameters");
-        }
-    }
-
-    /** Convolutional activations carry no mask here; none is propagated. */
-    @Override
-    public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
-                                                           int minibatchSize) {
-        return new Pair<>(null, currentMaskState);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.github.retina4j.models.inference;
 
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.MaskState;
+import io.github.retina4j.models.dl4j.ParameterFreeGraphVertex;
+
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -10,7 +10,6 @@ import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -94,22 +93,12 @@ public final class ChannelOrderVertex extends GraphVertex {
     }
 
     /** The runtime: one strided copy into a c-order activation array. */
-    static final class Runtime extends BaseGraphVertex {
+    static final class Runtime extends ParameterFreeGraphVertex {
         private final CNN2DFormat to;
 
         Runtime(ComputationGraph graph, String name, int vertexIndex, CNN2DFormat to, DataType dataType) {
-            super(graph, name, vertexIndex, null, null, dataType);
+            super(graph, name, vertexIndex, dataType);
             this.to = to;
-        }
-
-        @Override
-        public boolean hasLayer() {
-            return false;
-        }
-
-        @Override
-        public Layer getLayer() {
-            return null;
         }
 
         @Override
@@ -127,19 +116,6 @@ public final class ChannelOrderVertex extends GraphVertex {
         @Override
         public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
             throw new UnsupportedOperationException("Vertex " + vertexName + ": the channels-last graph is for inference");
-        }
-
-        @Override
-        public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
-            if (backpropGradientsViewArray != null) {
-                throw new IllegalStateException("Vertex " + vertexName + " has no parameters");
-            }
-        }
-
-        @Override
-        public Pair<INDArray, MaskState> feedForwardMaskArrays(INDArray[] maskArrays, MaskState currentMaskState,
-                                                               int minibatchSize) {
-            return new Pair<>(null, currentMaskState);
         }
 
         @Override
