@@ -1,6 +1,7 @@
 package io.github.retina4j.models.inference;
 
 import io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer;
+import io.github.retina4j.models.dl4j.VertexBackend;
 import io.github.retina4j.models.heads.SharedHeadVertex;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -44,7 +45,10 @@ public final class ChannelsLastInference {
     private ChannelsLastInference() {
     }
 
-    /** The channels-last copy, or null when the graph has no convolution that would run channels-last. */
+    /**
+     * The channels-last copy, or null when the graph has no convolution that would run channels-last or one of its
+     * outputs is itself a rank-4 activation that would change its layout.
+     */
     public static ComputationGraph convert(ComputationGraph graph) {
         ComputationGraphConfiguration conf = graph.getConfiguration().clone();
         Map<String, GraphVertex> vertices = conf.getVertices();
@@ -82,10 +86,8 @@ public final class ChannelsLastInference {
             // the heads take NHWC levels but give [N, K, A], the same in both forms
             channelsLast.put(name, last && !(v instanceof SharedHeadVertex));
         }
-        for (String out : conf.getNetworkOutputs()) {
-            if (channelsLast.get(out)) {
-                throw new IllegalStateException("graph output '" + out + "' would be channels-last");
-            }
+        if (conf.getNetworkOutputs().stream().anyMatch(channelsLast::get)) {
+            return null;            // an output would change its layout: callers expect the graph's own
         }
         for (Map.Entry<String, GraphVertex> e : added.entrySet()) {
             vertices.put(e.getKey(), e.getValue());
@@ -108,8 +110,9 @@ public final class ChannelsLastInference {
     private enum Kind { CHANNELS_LAST, EITHER, CHANNELS_FIRST }
 
     private static Kind kindOf(GraphVertex v) {
-        if (v instanceof SharedHeadVertex) {
-            return Kind.CHANNELS_LAST;
+        if (v instanceof SharedHeadVertex head) {
+            // the channels-last form runs on the hand-written runtime only
+            return head.getBackend() == VertexBackend.NATIVE_OPS ? Kind.CHANNELS_LAST : Kind.CHANNELS_FIRST;
         }
         if (v instanceof ElementWiseVertex || v instanceof ScaleVertex
                 || (v instanceof FrozenVertex f && (f.getUnderlying() instanceof ElementWiseVertex

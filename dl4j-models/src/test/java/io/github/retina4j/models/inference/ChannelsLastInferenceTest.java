@@ -76,6 +76,20 @@ class ChannelsLastInferenceTest {
     }
 
     @Test
+    void sameDiffHeadsKeepNchwBehindACopy() {
+        ComputationGraph graph = RetinaNet.build(RetinaNet.small(3).build());
+        org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf = graph.getConfiguration().clone();
+        conf.getVertices().replaceAll((name, v) -> v instanceof io.github.retina4j.models.heads.SharedHeadVertex h
+                ? h.withBackend(io.github.retina4j.models.dl4j.VertexBackend.SAMEDIFF) : v);
+        ComputationGraph sameDiff = new ComputationGraph(conf);
+        sameDiff.init(graph.params().dup(), false);
+        ComputationGraph copy = ChannelsLastInference.convert(sameDiff);
+        assertNotNull(copy);
+        assertSameOutputs(sameDiff, copy);
+        assertTrue(converters(copy, CNN2DFormat.NCHW) > 0, "the SameDiff heads take NCHW");
+    }
+
+    @Test
     void aGraphWithoutTheModelsConvolutionsIsNotConverted() {
         assertNull(ChannelsLastInference.convert(TinyDetectionModel.graph(12)));
     }
