@@ -1,5 +1,8 @@
 package io.github.retina4j.losses;
 
+import static io.github.retina4j.losses.KernelBuffers.get;
+import static io.github.retina4j.losses.KernelBuffers.put;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -136,23 +139,4 @@ final class FusedGumbelKernel {
         Reference.reachabilityFence(grad);
         return res;
     }
-
-    private static double get(FloatBuffer f, DoubleBuffer d, int i) {
-        return f != null ? f.get(i) : d.get(i);
-    }
-
-    /**
-     * Stores one gradient value. In float, values below the smallest normal float are stored as 0: subnormal floats
-     * slow every later operation that reads them on x86, and a saturated network's gradient is full of them (the
-     * backward pass of a randomly initialised 1203-class RetinaNet ran 6.5× slower; DESIGN §3).
-     */
-    private static void put(FloatBuffer f, DoubleBuffer d, int i, double v) {
-        if (f != null) {
-            float fv = (float) v;
-            f.put(i, Math.abs(fv) < Float.MIN_NORMAL ? 0f : fv);
-        } else {
-            d.put(i, v);
-        }
-    }
-
 }
