@@ -257,14 +257,7 @@ final class VectorFocalKernel {
                     rm = mb.getFloat(4 * r);
                     if (rm == 0f) {
                         if (wantGrad) {
-                            FloatVector zero = FloatVector.zero(F);
-                            for (int j = 0; ; j += LANES) {
-                                int jj = Math.min(j, c - LANES);
-                                zero.intoByteBuffer(gb, xo + 4 * jj, ORDER);
-                                if (jj == c - LANES) {
-                                    break;
-                                }
-                            }
+                            zeroRow(gb, xo, c);
                         }
                         continue;
                     }
@@ -371,6 +364,21 @@ final class VectorFocalKernel {
             }
             segScore[k] = score;
             segCount[k] = count;
+        }
+    }
+
+    /**
+     * Zeroes the c ≥ {@link #LANES} floats at byte offset {@code offset} of {@code gb} (a masked row's gradient), in whole
+     * vectors: the last one overlaps the one before when c is not a multiple of the lane count.
+     */
+    static void zeroRow(ByteBuffer gb, int offset, int c) {
+        FloatVector zero = FloatVector.zero(F);
+        for (int j = 0; ; j += LANES) {
+            int jj = Math.min(j, c - LANES);
+            zero.intoByteBuffer(gb, offset + 4 * jj, ORDER);
+            if (jj == c - LANES) {
+                break;
+            }
         }
     }
 }

@@ -131,14 +131,7 @@ final class VectorGumbelKernel {
                 rm = mb.getFloat(4 * r);
                 if (rm == 0f) {
                     if (wantGrad) {
-                        FloatVector zero = FloatVector.zero(F);
-                        for (int j = 0; ; j += LANES) {
-                            int jj = Math.min(j, c - LANES);
-                            zero.intoByteBuffer(gb, off + 4 * jj, ORDER);
-                            if (jj == c - LANES) {
-                                break;
-                            }
-                        }
+                        VectorFocalKernel.zeroRow(gb, off, c);
                     }
                     continue;
                 }
