@@ -4,14 +4,11 @@ import io.github.retina4j.models.backbone.FrozenBatchNormLayer;
 import io.github.retina4j.models.backbone.FrozenBatchNormParams;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
@@ -59,36 +56,20 @@ public final class BatchNormFolding {
         for (Fold f : folds) {
             byConv.put(f.conv(), f);
             LayerVertex convVertex = (LayerVertex) vertices.get(f.conv());
-            ConvolutionLayer conv = (ConvolutionLayer) unwrap(convVertex.getLayerConf().getLayer()).clone();
+            ConvolutionLayer conv = (ConvolutionLayer) GraphEdits.layerOf(convVertex).clone();
             conv.setHasBias(true);
             conv.setBiasInit(0.0);
             conv.setActivationFn(f.activation());
-            NeuralNetConfiguration layerConf = convVertex.getLayerConf().clone();
-            layerConf.setLayer(conv);
-            vertices.put(f.conv(), new LayerVertex(layerConf, convVertex.getPreProcessor()));
+            vertices.put(f.conv(), GraphEdits.withLayer(convVertex, conv));
             vertices.remove(f.norm());
             inputs.remove(f.norm());
             for (List<String> in : inputs.values()) {
                 in.replaceAll(name -> name.equals(f.norm()) ? f.conv() : name);
             }
         }
-        // the configuration caches its vertex order; the graph recomputes it from the edited vertices
-        conf.setTopologicalOrder(null);
-        conf.setTopologicalOrderStr(null);
-        ComputationGraph folded = new ComputationGraph(conf);
-        folded.init();
-        for (org.deeplearning4j.nn.graph.vertex.GraphVertex v : folded.getVertices()) {
-            Map<String, INDArray> params = v.paramTable(false);
-            if (params == null || params.isEmpty()) {
-                continue;
-            }
-            Fold f = byConv.get(v.getVertexName());
-            if (f != null) {
-                foldParams(graph, f, params);
-            } else {
-                Map<String, INDArray> source = graph.getVertex(v.getVertexName()).paramTable(false);
-                params.forEach((key, p) -> p.assign(source.get(key)));
-            }
+        ComputationGraph folded = GraphEdits.instantiate(conf, graph, byConv.keySet());
+        for (Fold f : folds) {
+            foldParams(graph, f, folded.getVertex(f.conv()).paramTable(false));
         }
         return folded;
     }
@@ -104,13 +85,13 @@ public final class BatchNormFolding {
         List<String> outputs = conf.getNetworkOutputs();
         List<Fold> folds = new ArrayList<>();
         for (Map.Entry<String, GraphVertex> e : new LinkedHashMap<>(conf.getVertices()).entrySet()) {
-            Layer norm = layerOf(e.getValue());
+            Layer norm = GraphEdits.layerOf(e.getValue());
             List<String> in = conf.getVertexInputs().get(e.getKey());
             if (norm == null || !isFoldableNorm(norm) || in == null || in.size() != 1 || outputs.contains(e.getKey())) {
                 continue;
             }
             String convName = in.get(0);
-            Layer conv = layerOf(conf.getVertices().get(convName));
+            Layer conv = GraphEdits.layerOf(conf.getVertices().get(convName));
             if (conv instanceof ConvolutionLayer c && isPlainConvolution(c) && consumers.get(convName) == 1
                     && !outputs.contains(convName)) {
                 folds.add(new Fold(convName, e.getKey(), activationOf(norm)));
@@ -119,25 +100,6 @@ public final class BatchNormFolding {
         return folds;
     }
 
-    private static Layer layerOf(GraphVertex v) {
-        return v instanceof LayerVertex lv ? unwrap(lv.getLayerConf().getLayer()) : null;
-    }
-
-    private static Layer unwrap(Layer layer) {
-        if (layer instanceof FrozenLayer f) {
-            return unwrap(f.getLayer());
-        }
-        if (layer instanceof FrozenLayerWithBackprop f) {
-            return unwrap(f.getUnderlying());
-        }
-        return layer;
-    }
-
-    /**
-     * Only the frozen form. DL4J's {@link BatchNormalization} keeps its own runtime: in a width-4 ResNet-50 with random
-     * running statistics its inference output differed from its own formula (x − μ)/sqrt(σ² + ε)·γ + β after a 3×3
-     * convolution (BatchNormFoldingTest), so a fold checked against it cannot be trusted.
-     */
     private static boolean isFoldableNorm(Layer layer) {
         return layer instanceof FrozenBatchNormLayer;
     }

@@ -5,7 +5,6 @@ import io.github.retina4j.models.dl4j.VertexBackend;
 import io.github.retina4j.models.heads.SharedHeadVertex;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -15,18 +14,14 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.Upsampling2D;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Inference copy of a graph whose convolutions run on channels-last (NHWC) activations (DESIGN §10.14): libnd4j's
@@ -53,7 +48,7 @@ public final class ChannelsLastInference {
         ComputationGraphConfiguration conf = graph.getConfiguration().clone();
         Map<String, GraphVertex> vertices = conf.getVertices();
         Map<String, List<String>> inputs = conf.getVertexInputs();
-        if (vertices.values().stream().noneMatch(v -> unwrap(v) instanceof NoRecomputeConvolutionLayer)) {
+        if (vertices.values().stream().noneMatch(v -> GraphEdits.layerOf(v) instanceof NoRecomputeConvolutionLayer)) {
             return null;
         }
         Map<String, Boolean> channelsLast = new HashMap<>();
@@ -65,7 +60,7 @@ public final class ChannelsLastInference {
         Map<String, String> toNhwc = new HashMap<>();
         Map<String, GraphVertex> added = new LinkedHashMap<>();
         Map<String, String> producerOf = new HashMap<>();
-        for (String name : topologicalOrder(conf)) {
+        for (String name : topologicalOrder(graph)) {
             GraphVertex v = vertices.get(name);
             List<String> in = inputs.get(name);
             Kind kind = kindOf(v);
@@ -93,17 +88,7 @@ public final class ChannelsLastInference {
             vertices.put(e.getKey(), e.getValue());
             inputs.put(e.getKey(), new ArrayList<>(List.of(producerOf.get(e.getKey()))));
         }
-        conf.setTopologicalOrder(null);
-        conf.setTopologicalOrderStr(null);
-        ComputationGraph copy = new ComputationGraph(conf);
-        copy.init();
-        for (org.deeplearning4j.nn.graph.vertex.GraphVertex v : copy.getVertices()) {
-            Map<String, INDArray> params = v.paramTable(false);
-            if (params != null && !params.isEmpty()) {
-                Map<String, INDArray> source = graph.getVertex(v.getVertexName()).paramTable(false);
-                params.forEach((key, p) -> p.assign(source.get(key)));
-            }
-        }
+        ComputationGraph copy = GraphEdits.instantiate(conf, graph, Set.of());
         return copy;
     }
 
@@ -119,7 +104,7 @@ public final class ChannelsLastInference {
                 || f.getUnderlying() instanceof ScaleVertex))) {
             return Kind.EITHER;
         }
-        Layer layer = unwrap(v);
+        Layer layer = GraphEdits.layerOf(v);
         // exact classes: subclasses (DL4J's 1D/3D pooling, other convolutions) keep NCHW
         if (layer != null && (layer.getClass() == NoRecomputeConvolutionLayer.class || layer.getClass() == SubsamplingLayer.class
                 || layer.getClass() == Upsampling2D.class)) {
@@ -136,7 +121,7 @@ public final class ChannelsLastInference {
         if (!(v instanceof LayerVertex lv)) {
             return v;                                   // adds and scales have no channel order
         }
-        Layer layer = unwrap(v).clone();
+        Layer layer = GraphEdits.layerOf(v).clone();
         if (layer instanceof NoRecomputeConvolutionLayer c) {
             c.setCnn2dDataFormat(CNN2DFormat.NHWC);
         } else if (layer instanceof SubsamplingLayer s) {
@@ -144,9 +129,7 @@ public final class ChannelsLastInference {
         } else if (layer instanceof Upsampling2D u) {
             u.setFormat(CNN2DFormat.NHWC);
         }
-        NeuralNetConfiguration layerConf = lv.getLayerConf().clone();
-        layerConf.setLayer(layer);
-        return new LayerVertex(layerConf, lv.getPreProcessor());
+        return GraphEdits.withLayer(lv, layer);
     }
 
     private static String converter(String producer, CNN2DFormat to, Map<String, String> made, Map<String, GraphVertex> added,
@@ -159,45 +142,14 @@ public final class ChannelsLastInference {
         });
     }
 
-    private static Layer unwrap(GraphVertex v) {
-        if (!(v instanceof LayerVertex lv)) {
-            return null;
-        }
-        Layer layer = lv.getLayerConf().getLayer();
-        while (true) {
-            if (layer instanceof FrozenLayer f) {
-                layer = f.getLayer();
-            } else if (layer instanceof FrozenLayerWithBackprop f) {
-                layer = f.getUnderlying();
-            } else {
-                return layer;
-            }
-        }
-    }
-
-    /** Kahn's order over the configuration's edges (network inputs excluded), ties in insertion order. */
-    private static List<String> topologicalOrder(ComputationGraphConfiguration conf) {
-        Map<String, Integer> pending = new LinkedHashMap<>();
-        Map<String, List<String>> consumers = new HashMap<>();
-        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
-            pending.put(e.getKey(), e.getValue().size());
-            for (String in : e.getValue()) {
-                consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(e.getKey());
-            }
-        }
-        Deque<String> ready = new ArrayDeque<>(conf.getNetworkInputs());
+    /** The source graph's vertex order (DL4J's own topological sort), network inputs excluded. */
+    private static List<String> topologicalOrder(ComputationGraph graph) {
         List<String> order = new ArrayList<>();
-        while (!ready.isEmpty()) {
-            String done = ready.poll();
-            for (String c : consumers.getOrDefault(done, List.of())) {
-                if (pending.merge(c, -1, Integer::sum) == 0) {
-                    ready.add(c);
-                    order.add(c);
-                }
+        for (int index : graph.topologicalSortOrder()) {
+            org.deeplearning4j.nn.graph.vertex.GraphVertex v = graph.getVertices()[index];
+            if (!v.isInputVertex()) {
+                order.add(v.getVertexName());
             }
-        }
-        if (order.size() != pending.size()) {
-            throw new IllegalStateException("graph has a cycle or an unreachable vertex");
         }
         return order;
     }
