@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Small statistics and the torch reference runner shared by the plain-main benchmark runners. */
+/** Small statistics, the torch reference runner and the class list shared by the plain-main benchmark runners. */
 final class BenchStats {
     private BenchStats() {
     }
@@ -69,5 +69,16 @@ final class BenchStats {
             return null;
         }
         return result;
+    }
+
+    /** {@code n} classes with dataset ids 1..n, named "class0".."class(n−1)": the benchmarks' stand-in class list. */
+    static io.github.retina4j.coco.CategoryMapping categories(int n) {
+        int[] ids = new int[n];
+        String[] names = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = i + 1;
+            names[i] = "class" + i;
+        }
+        return new io.github.retina4j.coco.CategoryMapping(ids, names);
     }
 }

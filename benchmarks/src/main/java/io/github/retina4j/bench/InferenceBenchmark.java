@@ -1,15 +1,7 @@
 package io.github.retina4j.bench;
 
-import io.github.retina4j.coco.CategoryMapping;
 import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.data.boxes.BoxCoder;
-import io.github.retina4j.losses.BalancedL1Loss;
-import io.github.retina4j.losses.L1Loss;
-import io.github.retina4j.losses.SigmoidFocalLoss;
-import io.github.retina4j.models.backbone.ResNetConfig;
-import io.github.retina4j.models.fpn.BfpConfig;
-import io.github.retina4j.models.fpn.FpnConfig;
-import io.github.retina4j.models.heads.HeadConfig;
 import io.github.retina4j.models.inference.BatchNormFolding;
 import io.github.retina4j.models.inference.ChannelsLastInference;
 import io.github.retina4j.models.inference.Detector;
@@ -118,12 +110,7 @@ public final class InferenceBenchmark {
      * channels-last forward s}.
      */
     private static double[] run(String model, int classes, int h, int w, int warmup, int iterations) throws Exception {
-        RetinaNetConfig.Builder b = new RetinaNetConfig.Builder(classes).backbone(ResNetConfig.of(50))
-                .fpn(FpnConfig.torchvision()).head(HeadConfig.paper()).classLoss(new SigmoidFocalLoss()).boxLoss(new L1Loss());
-        if (model.equals("libra")) {
-            b.balancedPyramid(BfpConfig.paper()).boxLoss(new BalancedL1Loss());
-        }
-        RetinaNetConfig cfg = b.build();
+        RetinaNetConfig cfg = ModelBenchmark.config(model, classes);
         ComputationGraph graph = RetinaNet.build(cfg);
         System.out.printf(Locale.ROOT, "%n%s %dx%d%n", model, h, w);
         INDArray x1 = Nd4j.randn(DataType.FLOAT, 1, 3, h, w);
@@ -134,7 +121,7 @@ public final class InferenceBenchmark {
         double lastTime = time("  forward, folded and channels-last (input permute included)", warmup, iterations,
                 () -> last.output(false, x1.permute(0, 2, 3, 1).dup('c')));
 
-        ModelMetadata metadata = ModelMetadata.forRetinaNet(categories(classes), PreprocessConfig.of(h, w, cfg.sizeDivisor()),
+        ModelMetadata metadata = ModelMetadata.forRetinaNet(BenchStats.categories(classes), PreprocessConfig.of(h, w, cfg.sizeDivisor()),
                 AnchorConfig.retinaNet(), BoxCoder.mmdetectionDefault());
         double b1;
         double b4;
@@ -206,16 +193,6 @@ public final class InferenceBenchmark {
             r[i] = Math.round(t[i] * 1000) / 1000.0;
         }
         return r;
-    }
-
-    private static CategoryMapping categories(int classes) {
-        int[] ids = new int[classes];
-        String[] names = new String[classes];
-        for (int i = 0; i < classes; i++) {
-            ids[i] = i + 1;
-            names[i] = "class" + (i + 1);
-        }
-        return new CategoryMapping(ids, names);
     }
 
     private static String fmt(double seconds) {

@@ -100,7 +100,8 @@ public final class ModelBenchmark {
         System.out.printf(Locale.ROOT, "load average at the end: %s%n", BenchStats.loadAverage());
     }
 
-    private static RetinaNetConfig config(String model) {
+    /** ResNet-50-FPN RetinaNet (model "retinanet") or Libra RetinaNet ("libra") with {@code classes} classes. */
+    static RetinaNetConfig config(String model, int classes) {
         RetinaNetConfig.Builder b = new RetinaNetConfig.Builder(classes).backbone(ResNetConfig.of(50))
                 .fpn(FpnConfig.torchvision()).head(HeadConfig.paper())
                 .classLoss(new SigmoidFocalLoss()).boxLoss(new L1Loss())
@@ -115,7 +116,7 @@ public final class ModelBenchmark {
 
     private static String run(String model, int h, int w, int warmup, int iterations, int threads, boolean skipTorch)
             throws Exception {
-        RetinaNetConfig cfg = config(model);
+        RetinaNetConfig cfg = config(model, classes);
         ComputationGraph graph = RetinaNet.build(cfg);
         if (outputs.equals("dl4j")) {
             String json = graph.getConfiguration().toJson().replace(
@@ -143,7 +144,7 @@ public final class ModelBenchmark {
         }
         double infMedian = BenchStats.median(inf);
         // post-processing of those outputs (COCO settings)
-        CategoryMapping cats = categories();
+        CategoryMapping cats = BenchStats.categories(classes);
         DetectionPostProcessor post = new DetectionPostProcessor(PostProcessConfig.coco(), BoxCoder.mmdetectionDefault(), cats);
         List<ImageMeta> meta = List.of(DetectionPostProcessor.identityMeta(0, w, h));
         int clsIdx = graph.getConfiguration().getNetworkOutputs().indexOf(RetinaNet.CLASS_OUTPUT);
@@ -228,16 +229,6 @@ public final class ModelBenchmark {
 
     private static String fmt(double s) {
         return String.format(Locale.ROOT, "%.2f", s);
-    }
-
-    private static CategoryMapping categories() {
-        int[] ids = new int[classes];
-        String[] names = new String[classes];
-        for (int i = 0; i < classes; i++) {
-            ids[i] = i + 1;
-            names[i] = "class" + i;
-        }
-        return new CategoryMapping(ids, names);
     }
 
     /** Random dense targets: ~0.1 % positive anchors with one class each, everything used. */

@@ -1,6 +1,5 @@
 package io.github.retina4j.bench;
 
-import io.github.retina4j.coco.CategoryMapping;
 import io.github.retina4j.data.anchors.AnchorConfig;
 import io.github.retina4j.data.anchors.AnchorGenerator;
 import io.github.retina4j.data.boxes.BoxCoder;
@@ -105,7 +104,7 @@ public final class PostProcessBenchmark {
         INDArray deltaArr = Nd4j.create(deltas, new long[] {1, 4, a}, 'c');
         INDArray anchorArr = Nd4j.create(anchors, new long[] {a, 4}, 'c').castTo(DataType.FLOAT);
         DetectionPostProcessor post = new DetectionPostProcessor(PostProcessConfig.coco(), BoxCoder.torchvisionDefault(),
-                categories(c));
+                BenchStats.categories(c));
         List<ImageMeta> meta = List.of(DetectionPostProcessor.identityMeta(0, w, h));
         int detections = 0;
         for (int i = 0; i < warmup; i++) {
@@ -202,16 +201,6 @@ public final class PostProcessBenchmark {
             r[i] = Math.round(ms[i] * 10) / 10.0;
         }
         return r;
-    }
-
-    private static CategoryMapping categories(int c) {
-        int[] ids = new int[c];
-        String[] names = new String[c];
-        for (int i = 0; i < c; i++) {
-            ids[i] = i + 1;
-            names[i] = "class" + i;
-        }
-        return new CategoryMapping(ids, names);
     }
 
     /** torchvision's median ms on the same arrays (written as raw little-endian float32), or null without torch. */
