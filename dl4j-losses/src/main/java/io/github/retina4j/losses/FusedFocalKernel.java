@@ -120,6 +120,22 @@ final class FusedFocalKernel {
         double[] negAbsGrad;
         /** Positive anchors N_pos of the batch (Z = max(1, N_pos)). */
         double positives;
+
+        /**
+         * A result without per-class statistics: S = (Σ of the segments' partial sums, in segment order) / Z, so that
+         * the score does not depend on the thread count.
+         */
+        static Result summed(INDArray grad, double positives, double[] partialScores, double invZ) {
+            Result res = new Result();
+            res.grad = grad;
+            res.positives = positives;
+            double total = 0;
+            for (double p : partialScores) {
+                total += p;
+            }
+            res.score = total * invZ;
+            return res;
+        }
     }
 
     /** The operands as c-order arrays on native buffers, and their geometry. */
@@ -217,12 +233,13 @@ final class FusedFocalKernel {
         final INDArray m = o.m;
         final boolean rowMask = o.rowMask;
         final boolean isFloat = o.isFloat();
-        final FloatBuffer xf = isFloat ? o.x.data().asNioFloat() : null;
-        final FloatBuffer yf = isFloat ? o.y.data().asNioFloat() : null;
-        final FloatBuffer mf = isFloat && m != null ? m.data().asNioFloat() : null;
-        final DoubleBuffer xd = isFloat ? null : o.x.data().asNioDouble();
-        final DoubleBuffer yd = isFloat ? null : o.y.data().asNioDouble();
-        final DoubleBuffer md = !isFloat && m != null ? m.data().asNioDouble() : null;
+        final KernelBuffers.Views views = KernelBuffers.Views.of(o);
+        final FloatBuffer xf = views.xf();
+        final FloatBuffer yf = views.yf();
+        final FloatBuffer mf = views.mf();
+        final DoubleBuffer xd = views.xd();
+        final DoubleBuffer yd = views.yd();
+        final DoubleBuffer md = views.md();
         final int segments = o.segments();
         final double[] gamma = spec.gamma;
         final double[] weight = spec.weight;

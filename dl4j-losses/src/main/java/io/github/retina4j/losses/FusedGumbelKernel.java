@@ -68,12 +68,13 @@ final class FusedGumbelKernel {
         final INDArray m = o.m;
         final boolean rowMask = o.rowMask;
         final boolean isFloat = o.isFloat();
-        final FloatBuffer xf = isFloat ? o.x.data().asNioFloat() : null;
-        final FloatBuffer yf = isFloat ? o.y.data().asNioFloat() : null;
-        final FloatBuffer mf = isFloat && m != null ? m.data().asNioFloat() : null;
-        final DoubleBuffer xd = isFloat ? null : o.x.data().asNioDouble();
-        final DoubleBuffer yd = isFloat ? null : o.y.data().asNioDouble();
-        final DoubleBuffer md = !isFloat && m != null ? m.data().asNioDouble() : null;
+        final KernelBuffers.Views views = KernelBuffers.Views.of(o);
+        final FloatBuffer xf = views.xf();
+        final FloatBuffer yf = views.yf();
+        final FloatBuffer mf = views.mf();
+        final DoubleBuffer xd = views.xd();
+        final DoubleBuffer yd = views.yd();
+        final DoubleBuffer md = views.md();
         final int segments = o.segments();
 
         // pass 1: N_pos = rows with Σ_c m·y > 0
@@ -128,14 +129,7 @@ final class FusedGumbelKernel {
             return sum;
         }).toArray();
 
-        FusedFocalKernel.Result res = new FusedFocalKernel.Result();
-        res.grad = grad;
-        res.positives = count;
-        double total = 0;
-        for (double p : partial) {          // fixed segment order: deterministic sums
-            total += p;
-        }
-        res.score = total * invZ;
+        FusedFocalKernel.Result res = FusedFocalKernel.Result.summed(grad, count, partial, invZ);
         Reference.reachabilityFence(grad);
         return res;
     }

@@ -29,4 +29,14 @@ final class KernelBuffers {
             d.put(i, v);
         }
     }
+
+    /** The NIO views of an operand set: the float ones for float data, else the double ones (the others null). */
+    record Views(FloatBuffer xf, FloatBuffer yf, FloatBuffer mf, DoubleBuffer xd, DoubleBuffer yd, DoubleBuffer md) {
+        static Views of(FusedFocalKernel.Operands o) {
+            boolean f = o.isFloat();
+            return new Views(f ? o.x.data().asNioFloat() : null, f ? o.y.data().asNioFloat() : null,
+                    f && o.m != null ? o.m.data().asNioFloat() : null, f ? null : o.x.data().asNioDouble(),
+                    f ? null : o.y.data().asNioDouble(), !f && o.m != null ? o.m.data().asNioDouble() : null);
+        }
+    }
 }

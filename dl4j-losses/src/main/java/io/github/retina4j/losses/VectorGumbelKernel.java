@@ -67,14 +67,7 @@ final class VectorGumbelKernel {
         double[] partial = IntStream.range(0, segments).parallel()
                 .mapToDouble(k -> run(o, clamp, xb, yb, mb, gb, lastTake, (float) invZ, k)).toArray();
 
-        FusedFocalKernel.Result res = new FusedFocalKernel.Result();
-        res.grad = grad;
-        res.positives = count;
-        double total = 0;
-        for (double p : partial) {                     // fixed segment order: deterministic sums
-            total += p;
-        }
-        res.score = total * invZ;
+        FusedFocalKernel.Result res = FusedFocalKernel.Result.summed(grad, count, partial, invZ);
         Reference.reachabilityFence(grad);
         return res;
     }
