@@ -172,6 +172,24 @@ final class FusedFocalKernel {
             rowMask = m != null && m.columns() == 1 && xStride != 1;
         }
 
+        /**
+         * Keeps these operands and the caller's arrays reachable until this call. The parallel tasks read the arrays
+         * through NIO views of their native memory, which do not keep the INDArrays alive: without the fences a
+         * temporary (the contiguous copies, the cast mask) could be collected and its memory freed while the tasks
+         * still read it (seen as a SIGSEGV in this kernel and as sporadic non-finite gradients during the demo's
+         * training). Call it in a {@code finally} after the kernel.
+         */
+        void keepReachable(INDArray... callerArrays) {
+            Reference.reachabilityFence(this);
+            Reference.reachabilityFence(x);
+            Reference.reachabilityFence(y);
+            Reference.reachabilityFence(m);
+            Reference.reachabilityFence(callerArrays);
+            for (INDArray a : callerArrays) {
+                Reference.reachabilityFence(a);
+            }
+        }
+
         boolean isFloat() {
             return x.dataType() == DataType.FLOAT;
         }
@@ -211,17 +229,7 @@ final class FusedFocalKernel {
             return FocalVectorSupport.usable(o) ? FocalVectorSupport.compute(o, spec, wantGrad, wantScore)
                     : scalar(o, spec, wantGrad);
         } finally {
-            // The parallel tasks read the arrays through NIO views of their native memory, which do not keep the
-            // INDArrays alive: without these fences a temporary (the contiguous copies, the cast mask) could be
-            // collected and its memory freed while the tasks still read it (seen as a SIGSEGV in this kernel and as
-            // sporadic non-finite gradients during the demo's training).
-            Reference.reachabilityFence(o);
-            Reference.reachabilityFence(o.x);
-            Reference.reachabilityFence(o.y);
-            Reference.reachabilityFence(o.m);
-            Reference.reachabilityFence(logits);
-            Reference.reachabilityFence(labels);
-            Reference.reachabilityFence(mask);
+            o.keepReachable(labels, logits, mask);
         }
     }
 

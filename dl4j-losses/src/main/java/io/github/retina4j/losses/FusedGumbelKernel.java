@@ -51,14 +51,7 @@ final class FusedGumbelKernel {
             return FocalVectorSupport.usable(o) && floatRange(clamp)
                     ? FocalVectorSupport.computeGumbel(o, clamp, wantGrad) : scalar(o, clamp, wantGrad);
         } finally {
-            // the tasks read NIO views that do not keep the arrays alive (see FusedFocalKernel.compute)
-            Reference.reachabilityFence(o);
-            Reference.reachabilityFence(o.x);
-            Reference.reachabilityFence(o.y);
-            Reference.reachabilityFence(o.m);
-            Reference.reachabilityFence(logits);
-            Reference.reachabilityFence(labels);
-            Reference.reachabilityFence(mask);
+            o.keepReachable(labels, logits, mask);
         }
     }
 
