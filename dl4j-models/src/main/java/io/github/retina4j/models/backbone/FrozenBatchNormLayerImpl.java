@@ -8,15 +8,23 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Runtime of {@link FrozenBatchNormLayer}: forward one {@link ChannelAffine} pass (× scale + shift per channel) and the
- * activation in place; backward the activation's derivative and one × scale pass. The parameters are constants:
+ * activation in place; backward the activation's derivative (none for identity, the output's mask for ReLU) and one
+ * × scale pass. The parameters are constants:
  * their gradients are zero.
  */
 public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
     private static final int CHANNEL_AXIS = 1;
+    private static final ActivationReLU PLAIN_RELU = new ActivationReLU();
+    /** The output of the last training forward pass (plain ReLU only). */
+    private INDArray trainingOutput;
 
     public FrozenBatchNormLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -51,17 +59,39 @@ public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
         assertInputSet(false);
-        INDArray out = affine(mgr, ArrayType.ACTIVATIONS);
-        return layerConf().getActivationFn().getActivation(out, training);
+        INDArray out = layerConf().getActivationFn().getActivation(affine(mgr, ArrayType.ACTIVATIONS), training);
+        // the output stays valid until the backward pass (DL4J keeps every activation of a fit)
+        trainingOutput = training && plainRelu() ? out : null;
+        return out;
+    }
+
+    private boolean plainRelu() {
+        return PLAIN_RELU.equals(layerConf().getActivationFn());
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        trainingOutput = null;
     }
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
-        // dL/dz through the activation (z recomputed: one cheap pass instead of keeping it from the forward)
-        INDArray z = affine(mgr, ArrayType.BP_WORKING_MEM);
-        INDArray delta = layerConf().getActivationFn().backprop(z, epsilon).getFirst();
-        delta = ChannelAffine.dense(delta);
+        // dL/dz through the activation: identity passes the error on, ReLU masks it with the training output
+        // (relu'(z) = relu(z) > 0), anything else recomputes z (one pass) for its derivative
+        INDArray delta;
+        if (layerConf().getActivationFn() instanceof ActivationIdentity) {
+            delta = epsilon;
+        } else if (trainingOutput != null) {
+            delta = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, epsilon.shape(), 'c');
+            Nd4j.exec(new RectifiedLinearDerivative(trainingOutput, epsilon, delta));
+            trainingOutput = null;
+        } else {
+            INDArray z = affine(mgr, ArrayType.BP_WORKING_MEM);
+            delta = layerConf().getActivationFn().backprop(z, epsilon).getFirst();
+        }
+        delta = ChannelAffine.dense(delta.castTo(dataType));
         INDArray epsOut = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, delta.shape(), 'c');
         ChannelAffine.apply(delta, vector(FrozenBatchNormParams.SCALE), null, epsOut);
         Gradient g = new DefaultGradient();

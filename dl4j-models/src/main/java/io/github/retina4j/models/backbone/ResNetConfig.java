@@ -3,9 +3,7 @@ package io.github.retina4j.models.backbone;
 import io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.FrozenVertex;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -163,9 +161,8 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages,
             add(g, n + "downsample.1", norm(out, Activation.IDENTITY), freeze, n + "downsample.0");
             identity = n + "downsample.1";
         }
-        ElementWiseVertex add = new ElementWiseVertex(ElementWiseVertex.Op.Add);
-        g.addVertex(n + "add", freeze ? new FrozenVertex(add) : add, branch, identity);
-        add(g, n + "relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), freeze, n + "add");
+        ResidualReluVertex sum = new ResidualReluVertex();
+        g.addVertex(n + "relu", freeze ? new FrozenVertex(sum) : sum, branch, identity);
         return n + "relu";
     }
 

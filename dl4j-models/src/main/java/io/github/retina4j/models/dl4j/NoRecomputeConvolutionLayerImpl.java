@@ -3,6 +3,7 @@ package io.github.retina4j.models.dl4j;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
@@ -29,8 +30,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * NCHW) is a matrix product per image, W[out, in] × X[in, H·W], plus the bias: libnd4j's {@code conv2d} on NCHW
  * activations reorders input and output to and from oneDNN's blocked layout around the convolution, which on a
  * ResNet-50 bottleneck at batch 1 costs as much as the product itself (DESIGN §10.1; measured by the benchmarks'
- * {@code ConvBenchmark}). Same arithmetic, so the output matches the convolution to float round-off; the backward
- * pass is untouched (it reads only the input, the weights and the output).
+ * {@code ConvBenchmark}). Same arithmetic, so the output matches the convolution to float round-off. Its backward
+ * pass is matrix products too ({@link #pointwiseBackward}).
  */
 public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
     /** The output of the last training forward pass (ReLU only): relu'(z) = output &gt; 0. */
@@ -154,7 +155,7 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         }
         boolean helperUsable = helper != null && (helperCountFail == 0 || !layerConf().isCudnnAllowFallback())
                 && dataType == DataType.FLOAT;
-        if (!helperUsable || (relu() && trainingOutput == null)) {
+        if (!(helperUsable || pointwise()) || (relu() && trainingOutput == null)) {
             return super.backpropGradient(epsilon, workspaceMgr);
         }
         assertInputSet(true);
@@ -167,6 +168,9 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
             Nd4j.exec(new RectifiedLinearDerivative(trainingOutput, delta, masked));
             delta = masked;
             trainingOutput = null;
+        }
+        if (pointwise()) {
+            return pointwiseBackward(in, weights, delta, workspaceMgr);
         }
         int[] kernel = layerConf().getKernelSize();
         int[] strides = layerConf().getStride();
@@ -192,6 +196,54 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         }
         ret.setSecond(backpropDropOutIfPresent(ret.getSecond()));
         return ret;
+    }
+
+    /**
+     * The backward pass of {@link #pointwiseForward} as matrix products per image: the input error
+     * {@code W[out, in]ᵀ × δ[n][out, H·W]}, the weight gradient {@code Σn δ[n] × x[n]ᵀ} and the bias gradient
+     * {@code Σ δ} over images and positions. libnd4j's {@code conv2d_bp} reorders the NCHW input, error and input
+     * error around oneDNN's kernel; at batch 2 the products took 11–12 ms against 13–16 ms on the ResNet-50 stage-2
+     * shapes at 64×64 and 18 ms against 33 ms at 128×128 (DESIGN §10.15).
+     */
+    private Pair<Gradient, INDArray> pointwiseBackward(INDArray x, INDArray weights, INDArray delta,
+                                                       LayerWorkspaceMgr workspaceMgr) {
+        long n = x.size(0);
+        long in = x.size(1);
+        long hw = x.size(2) * x.size(3);
+        long out = weights.size(0);
+        INDArray xc = Shape.hasDefaultStridesForShape(x) && x.ordering() == 'c' ? x : x.dup('c');
+        INDArray dc = Shape.hasDefaultStridesForShape(delta) && delta.ordering() == 'c' ? delta : delta.dup('c');
+        INDArray w2 = weights.reshape('c', out, in);
+        INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+        if (!java.util.Arrays.equals(weightGrad.stride(), Nd4j.getStrides(weightGrad.shape(), 'c'))) {
+            throw new IllegalStateException("convolution " + layerConf().getLayerName()
+                    + ": weight gradient view is not a c-order block, " + weightGrad.shapeInfoToString());
+        }
+        INDArray weightGrad2 = weightGrad.reshape('c', out, in);   // a view of the parameter gradient
+        INDArray eps = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c');
+        INDArray x3 = xc.reshape('c', n, in, hw);
+        INDArray d3 = dc.reshape('c', n, out, hw);
+        INDArray e3 = eps.reshape('c', n, in, hw);
+        INDArray perImage = n > 1 ? workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(),
+                new long[]{out, in}, 'c') : null;
+        for (long i = 0; i < n; i++) {
+            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(w2, d3.slice(i)).addOutputs(e3.slice(i))
+                    .addIntegerArguments(1, 0, 0).build());
+            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(d3.slice(i), x3.slice(i))
+                    .addOutputs(i == 0 ? weightGrad2 : perImage).addIntegerArguments(0, 1, 0).build());
+            if (i > 0) {
+                weightGrad2.addi(perImage);
+            }
+        }
+        Gradient gradient = new DefaultGradient();
+        if (layerConf().hasBias()) {
+            INDArray biasGrad = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
+            dc.sum(biasGrad.reshape(out), 0, 2, 3);
+            gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGrad);
+        }
+        gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGrad, 'c');
+        weightNoiseParams.clear();
+        return new Pair<>(gradient, backpropDropOutIfPresent(eps));
     }
 
     @Override

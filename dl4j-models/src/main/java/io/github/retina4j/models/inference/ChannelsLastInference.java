@@ -1,5 +1,6 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.models.backbone.ResidualReluVertex;
 import io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer;
 import io.github.retina4j.models.dl4j.VertexBackend;
 import io.github.retina4j.models.heads.SharedHeadVertex;
@@ -99,9 +100,9 @@ public final class ChannelsLastInference {
             // the channels-last form runs on the hand-written runtime only
             return head.getBackend() == VertexBackend.NATIVE_OPS ? Kind.CHANNELS_LAST : Kind.CHANNELS_FIRST;
         }
-        if (v instanceof ElementWiseVertex || v instanceof ScaleVertex
-                || (v instanceof FrozenVertex f && (f.getUnderlying() instanceof ElementWiseVertex
-                || f.getUnderlying() instanceof ScaleVertex))) {
+        GraphVertex unwrapped = v instanceof FrozenVertex f ? f.getUnderlying() : v;
+        if (unwrapped instanceof ElementWiseVertex || unwrapped instanceof ScaleVertex
+                || unwrapped instanceof ResidualReluVertex) {
             return Kind.EITHER;
         }
         Layer layer = GraphEdits.layerOf(v);
