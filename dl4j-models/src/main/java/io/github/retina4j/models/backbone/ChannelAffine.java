@@ -10,8 +10,8 @@ import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 
 /**
- * {@code out[n, c, …] = x[n, c, …] · scale[c] + shift[c]} for c-order {@code [N, C, …]} arrays: the arithmetic of
- * {@link FrozenBatchNormLayer}.
+ * {@code out[n, c, …] = x[n, c, …] · scale[c] + shift[c]} for c-order {@code [N, C, …]} arrays, and its channels-last
+ * form for {@code [N, H, W, C]}: the arithmetic of {@link FrozenBatchNormLayer}.
  *
  * <p>Hand-written because ND4J 1.0.0-M2.1 has no fast per-channel affine on NCHW: {@code BroadcastMulOp} over axis 1,
  * the numpy-broadcast {@code MulOp} and the {@code batchnorm} op each ran at about 1 GB/s on this machine (8–30 ms for
@@ -81,6 +81,78 @@ final class ChannelAffine {
             throw new IllegalArgumentException("ChannelAffine: FLOAT or DOUBLE arrays only, got " + x.dataType());
         }
         // The NIO views do not keep the arrays (and their native memory) alive.
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(out);
+    }
+
+    /**
+     * The same for channels-last {@code [N, H, W, C]} arrays: each block streams whole pixels through a heap chunk and
+     * multiplies by scale and shift repeated to the chunk's length, so the loop stays one the JIT vectorises.
+     *
+     * @param x     {@code [N, H, W, C]}, dense c-order (see {@link #dense})
+     * @param scale length C
+     * @param shift length C, or null for none
+     * @param out   same shape and type as {@code x}, dense c-order
+     */
+    static void applyChannelsLast(INDArray x, double[] scale, double[] shift, INDArray out) {
+        int c = (int) x.size(x.rank() - 1);
+        if (x.length() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("ChannelAffine: array too large for NIO indexing: " + x.length());
+        }
+        int pixels = (int) (x.length() / Math.max(1, c));
+        int perChunk = Math.max(1, Math.min(pixels, CHUNK / Math.max(1, c)));
+        int chunk = perChunk * c;
+        int blocks = x.length() >= PARALLEL_THRESHOLD
+                ? Math.min(pixels, BLOCKS_PER_THREAD * Runtime.getRuntime().availableProcessors()) : 1;
+        IntStream r = IntStream.range(0, blocks);
+        if (blocks > 1) {
+            r = r.parallel();
+        }
+        if (x.dataType() == DataType.FLOAT) {
+            float[] k = new float[chunk];
+            float[] b = new float[chunk];
+            for (int i = 0; i < chunk; i++) {
+                k[i] = (float) scale[i % c];
+                b[i] = shift == null ? 0f : (float) shift[i % c];
+            }
+            FloatBuffer in = x.data().asNioFloat();
+            FloatBuffer o = out.data().asNioFloat();
+            r.forEach(block -> {
+                float[] buf = new float[chunk];
+                int end = firstRow(block + 1, blocks, pixels) * c;
+                for (int from = firstRow(block, blocks, pixels) * c; from < end; from += chunk) {
+                    int len = Math.min(chunk, end - from);
+                    in.get(from, buf, 0, len);
+                    for (int i = 0; i < len; i++) {
+                        buf[i] = buf[i] * k[i] + b[i];
+                    }
+                    o.put(from, buf, 0, len);
+                }
+            });
+        } else if (x.dataType() == DataType.DOUBLE) {
+            double[] k = new double[chunk];
+            double[] b = new double[chunk];
+            for (int i = 0; i < chunk; i++) {
+                k[i] = scale[i % c];
+                b[i] = shift == null ? 0.0 : shift[i % c];
+            }
+            DoubleBuffer in = x.data().asNioDouble();
+            DoubleBuffer o = out.data().asNioDouble();
+            r.forEach(block -> {
+                double[] buf = new double[chunk];
+                int end = firstRow(block + 1, blocks, pixels) * c;
+                for (int from = firstRow(block, blocks, pixels) * c; from < end; from += chunk) {
+                    int len = Math.min(chunk, end - from);
+                    in.get(from, buf, 0, len);
+                    for (int i = 0; i < len; i++) {
+                        buf[i] = buf[i] * k[i] + b[i];
+                    }
+                    o.put(from, buf, 0, len);
+                }
+            });
+        } else {
+            throw new IllegalArgumentException("ChannelAffine: FLOAT or DOUBLE arrays only, got " + x.dataType());
+        }
         Reference.reachabilityFence(x);
         Reference.reachabilityFence(out);
     }

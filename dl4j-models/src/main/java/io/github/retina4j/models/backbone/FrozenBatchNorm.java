@@ -1,5 +1,7 @@
 package io.github.retina4j.models.backbone;
 
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.nd4j.linalg.activations.Activation;
@@ -29,7 +31,12 @@ public final class FrozenBatchNorm {
      * torchvision model (γ = 1, β = 0, μ = 0, σ² = 1), optionally followed by {@code activation}.
      */
     public static Layer layer(int channels, Activation activation) {
-        return new FrozenLayerWithBackprop(new FrozenBatchNormLayer(channels, activation.getActivationFunction()));
+        return layer(channels, activation, CNN2DFormat.NCHW);
+    }
+
+    /** The same on activations in {@code format}. */
+    public static Layer layer(int channels, Activation activation, CNN2DFormat format) {
+        return new FrozenLayerWithBackprop(new FrozenBatchNormLayer(channels, activation.getActivationFunction(), format));
     }
 
     /** scale = γ / sqrt(σ² + ε). */

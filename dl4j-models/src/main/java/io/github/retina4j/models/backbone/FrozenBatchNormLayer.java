@@ -1,5 +1,7 @@
 package io.github.retina4j.models.backbone;
 
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -17,12 +19,14 @@ import java.util.Map;
 
 /**
  * Configuration of torchvision's {@code FrozenBatchNorm2d} as a DL4J layer: y = act(x · scale[c] + shift[c]) on
- * {@code [N, C, H, W]}; see {@link FrozenBatchNorm}. Hand-written because DL4J has no per-channel affine layer: its
+ * {@code [N, C, H, W]} (or {@code [N, H, W, C]}); see {@link FrozenBatchNorm}. Hand-written because DL4J has no per-channel affine layer: its
  * {@code BatchNormalization} backward assumes batch statistics, and the former stand-in, a 1×1 depthwise convolution,
  * took a quarter of a ResNet-50 RetinaNet training step on CPU (libnd4j's depthwise kernels are generic im2col code).
  */
 public class FrozenBatchNormLayer extends BaseLayer {
     private long channels;
+    /** Where the channels are: NCHW, or NHWC in a channels-last backbone (DESIGN §10.15). */
+    private CNN2DFormat dataFormat = CNN2DFormat.NCHW;
 
     /** For JSON deserialisation. */
     public FrozenBatchNormLayer() {
@@ -34,6 +38,19 @@ public class FrozenBatchNormLayer extends BaseLayer {
         }
         this.channels = channels;
         this.activationFn = activation;
+    }
+
+    public FrozenBatchNormLayer(long channels, IActivation activation, CNN2DFormat dataFormat) {
+        this(channels, activation);
+        this.dataFormat = java.util.Objects.requireNonNull(dataFormat, "dataFormat");
+    }
+
+    public CNN2DFormat getDataFormat() {
+        return dataFormat;
+    }
+
+    public void setDataFormat(CNN2DFormat dataFormat) {
+        this.dataFormat = dataFormat;
     }
 
     public long getChannels() {
@@ -69,6 +86,10 @@ public class FrozenBatchNormLayer extends BaseLayer {
             throw new IllegalArgumentException("FrozenBatchNormLayer " + getLayerName() + " needs a convolutional input, got "
                     + inputType);
         }
+        if (c.getFormat() != dataFormat) {
+            throw new IllegalArgumentException("FrozenBatchNormLayer " + getLayerName() + " is " + dataFormat
+                    + ", its input " + c.getFormat());
+        }
         if (c.getChannels() != channels) {
             throw new IllegalArgumentException("FrozenBatchNormLayer " + getLayerName() + " has " + channels
                     + " channels, its input " + c.getChannels());
@@ -101,11 +122,12 @@ public class FrozenBatchNormLayer extends BaseLayer {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof FrozenBatchNormLayer f && super.equals(o) && f.channels == channels;
+        return o instanceof FrozenBatchNormLayer f && super.equals(o) && f.channels == channels
+                && f.dataFormat == dataFormat;
     }
 
     @Override
     public int hashCode() {
-        return 31 * super.hashCode() + Long.hashCode(channels);
+        return 31 * (31 * super.hashCode() + Long.hashCode(channels)) + dataFormat.hashCode();
     }
 }

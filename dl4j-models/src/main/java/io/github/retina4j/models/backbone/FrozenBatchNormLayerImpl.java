@@ -1,5 +1,6 @@
 package io.github.retina4j.models.backbone;
 
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -21,7 +22,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * their gradients are zero.
  */
 public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
-    private static final int CHANNEL_AXIS = 1;
     private static final ActivationReLU PLAIN_RELU = new ActivationReLU();
     /** The output of the last training forward pass (plain ReLU only). */
     private INDArray trainingOutput;
@@ -42,14 +42,28 @@ public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
 
     /** x · scale + shift into a new array of {@code type}. */
     private INDArray affine(LayerWorkspaceMgr mgr, ArrayType type) {
-        if (input.rank() != 4 || input.size(CHANNEL_AXIS) != layerConf().getChannels()) {
-            throw new IllegalArgumentException("FrozenBatchNormLayer " + layerConf().getLayerName() + ": expected input [N, "
-                    + layerConf().getChannels() + ", H, W], got " + java.util.Arrays.toString(input.shape()));
+        boolean last = channelsLast();
+        if (input.rank() != 4 || input.size(last ? 3 : 1) != layerConf().getChannels()) {
+            throw new IllegalArgumentException("FrozenBatchNormLayer " + layerConf().getLayerName() + ": expected input "
+                    + (last ? "[N, H, W, " + layerConf().getChannels() + "]" : "[N, " + layerConf().getChannels() + ", H, W]")
+                    + ", got " + java.util.Arrays.toString(input.shape()));
         }
         INDArray x = ChannelAffine.dense(input.castTo(dataType));
         INDArray out = mgr.createUninitialized(type, dataType, x.shape(), 'c');
-        ChannelAffine.apply(x, vector(FrozenBatchNormParams.SCALE), vector(FrozenBatchNormParams.SHIFT), out);
+        scale(x, vector(FrozenBatchNormParams.SCALE), vector(FrozenBatchNormParams.SHIFT), out);
         return out;
+    }
+
+    private boolean channelsLast() {
+        return layerConf().getDataFormat() == CNN2DFormat.NHWC;
+    }
+
+    private void scale(INDArray x, double[] scale, double[] shift, INDArray out) {
+        if (channelsLast()) {
+            ChannelAffine.applyChannelsLast(x, scale, shift, out);
+        } else {
+            ChannelAffine.apply(x, scale, shift, out);
+        }
     }
 
     private double[] vector(String key) {
@@ -93,7 +107,7 @@ public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
         }
         delta = ChannelAffine.dense(delta.castTo(dataType));
         INDArray epsOut = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, delta.shape(), 'c');
-        ChannelAffine.apply(delta, vector(FrozenBatchNormParams.SCALE), null, epsOut);
+        scale(delta, vector(FrozenBatchNormParams.SCALE), null, epsOut);
         Gradient g = new DefaultGradient();
         if (gradientViews != null) {
             for (String key : new String[] {FrozenBatchNormParams.SCALE, FrozenBatchNormParams.SHIFT}) {

@@ -1,6 +1,8 @@
 package io.github.retina4j.models.backbone;
 
+import io.github.retina4j.models.dl4j.ChannelOrderVertex;
 import io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.FrozenVertex;
@@ -32,8 +34,14 @@ import org.nd4j.linalg.activations.Activation;
  * @param width          stem width and 3×3-conv width of layer1, doubled by every later stage: 64 in He et al. 2016
  *                        (Table 1); other values give the same layout with every width scaled, e.g. a narrow
  *                        torchvision-layout test network
+ * @param channelsLast   true: the backbone runs on channels-last (NHWC) activations between an input copy
+ *                        ({@code backbone.body.channels_last}) and copies of C3..C5 back to NCHW
+ *                        ({@code backbone.body.layer<s>.channels_first}), so that its oneDNN convolutions run without
+ *                        reorders (DESIGN §10.15); same weights and names, same results to float round-off; needs
+ *                        frozen batch norm
  */
-public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages, int width) implements BackboneConfig {
+public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages, int width, boolean channelsLast)
+        implements BackboneConfig {
     /** Stem width and layer1 width of He et al. 2016, Table 1 (the later stages double it: 128, 256, 512). */
     public static final int STEM_CHANNELS = 64;
     private static final int STAGES = 4;
@@ -54,16 +62,29 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages,
         if (width < 1) {
             throw new IllegalArgumentException("ResNet width must be positive, got " + width);
         }
+        if (channelsLast && !frozenBatchNorm) {
+            throw new IllegalArgumentException("a channels-last ResNet needs frozen batch norm");
+        }
     }
 
-    /** The standard widths ({@value #STEM_CHANNELS}). */
+    /** Channels-first (NCHW) activations throughout. */
+    public ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages, int width) {
+        this(depth, frozenBatchNorm, frozenStages, width, false);
+    }
+
+    /** The standard widths ({@value #STEM_CHANNELS}), channels-first. */
     public ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages) {
         this(depth, frozenBatchNorm, frozenStages, STEM_CHANNELS);
     }
 
-    /** Detector defaults of torchvision/mmdetection: frozen BN, stem + layer1 frozen. */
+    /** Detector defaults of torchvision/mmdetection: frozen BN, stem + layer1 frozen; channels-last. */
     public static ResNetConfig of(int depth) {
-        return new ResNetConfig(depth, true, 1);
+        return detector(depth, STEM_CHANNELS);
+    }
+
+    /** The detector defaults of {@link #of} at another width (imported test networks). */
+    public static ResNetConfig detector(int depth, int width) {
+        return new ResNetConfig(depth, true, 1, width, true);
     }
 
     /** Residual blocks of layer1..layer4 of ResNet-{@code depth} (He et al. 2016, Table 1), null for other depths. */
@@ -107,11 +128,17 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages,
     @Override
     public FeatureMaps addTo(ComputationGraphConfiguration.GraphBuilder g, String input) {
         boolean freezeStem = frozenStages >= 1;
-        add(g, PREFIX + "conv1", conv(3, width, 7, 2, 3), freezeStem, input);
+        String image = input;
+        if (channelsLast) {
+            image = PREFIX + "channels_last";
+            ChannelOrderVertex toNhwc = new ChannelOrderVertex(CNN2DFormat.NHWC);
+            g.addVertex(image, freezeStem ? new FrozenVertex(toNhwc) : toNhwc, input);
+        }
+        add(g, PREFIX + "conv1", conv(3, width, 7, 2, 3), freezeStem, image);
         add(g, PREFIX + "bn1", norm(width, Activation.RELU), freezeStem, PREFIX + "conv1");
         add(g, PREFIX + "maxpool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                .kernelSize(3, 3).stride(2, 2).padding(1, 1).convolutionMode(ConvolutionMode.Truncate).build(), freezeStem,
-                PREFIX + "bn1");
+                .kernelSize(3, 3).stride(2, 2).padding(1, 1).convolutionMode(ConvolutionMode.Truncate)
+                .dataFormat(format()).build(), freezeStem, PREFIX + "bn1");
         String x = PREFIX + "maxpool";
         int in = width;
         int[] blocks = blocks(depth);
@@ -127,6 +154,10 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages,
             }
             if (s >= 1) {
                 outs[s - 1] = x;
+                if (channelsLast) {     // stages 2..4 train (frozenStages ≤ 1): the copy passes errors back
+                    outs[s - 1] = PREFIX + "layer" + (s + 1) + ".channels_first";
+                    g.addVertex(outs[s - 1], new ChannelOrderVertex(CNN2DFormat.NCHW), x);
+                }
             }
         }
         return new FeatureMaps(outs, outChannels());
@@ -183,15 +214,19 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages,
         }
     }
 
-    private static Layer conv(int in, int out, int k, int stride, int pad) {
+    private CNN2DFormat format() {
+        return channelsLast ? CNN2DFormat.NHWC : CNN2DFormat.NCHW;
+    }
+
+    private Layer conv(int in, int out, int k, int stride, int pad) {
         return NoRecomputeConvolutionLayer.of(new ConvolutionLayer.Builder(k, k).nIn(in).nOut(out).stride(stride, stride)
                 .padding(pad, pad).convolutionMode(ConvolutionMode.Truncate).hasBias(false).weightInit(WeightInit.RELU)
-                .activation(Activation.IDENTITY));
+                .activation(Activation.IDENTITY).dataFormat(format()));
     }
 
     private Layer norm(int channels, Activation activation) {
         if (frozenBatchNorm) {
-            return FrozenBatchNorm.layer(channels, activation);
+            return FrozenBatchNorm.layer(channels, activation, format());
         }
         return new BatchNormalization.Builder().nIn(channels).nOut(channels).eps(BN_EPS).decay(BN_DECAY)
                 .activation(activation).build();

@@ -2,7 +2,6 @@ package io.github.retina4j.models.dl4j;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -24,6 +23,9 @@ import java.util.Map;
  * training does not configure. For identity activation the backward needs no z at all; for ReLU, relu'(z) is read
  * from the layer's own output (output &gt; 0 ⇔ z &gt; 0). Measured: the recomputation takes 9–10 % of a ResNet-50
  * RetinaNet training step. Only these two activations are accepted.
+ *
+ * <p>NCHW or NHWC: float32 NHWC with explicit padding ({@code Truncate}) runs libnd4j's NHWC convolution ops directly
+ * in both directions (DESIGN §10.15); other NHWC layers run DL4J's own path, which permutes to NCHW around the op.
  */
 public class NoRecomputeConvolutionLayer extends ConvolutionLayer {
     static {
@@ -39,9 +41,6 @@ public class NoRecomputeConvolutionLayer extends ConvolutionLayer {
         if (!(getActivationFn() instanceof ActivationIdentity) && !(getActivationFn() instanceof ActivationReLU)) {
             throw new IllegalArgumentException("NoRecomputeConvolutionLayer supports identity or ReLU activation, got "
                     + getActivationFn());
-        }
-        if (getCnn2dDataFormat() != CNN2DFormat.NCHW) {
-            throw new IllegalArgumentException("NoRecomputeConvolutionLayer supports NCHW only, got " + getCnn2dDataFormat());
         }
     }
 

@@ -108,7 +108,7 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         int[] d = c.getDilation();
         long oh = (x.size(1) + 2L * p[0] - ((long) d[0] * (k[0] - 1) + 1)) / st[0] + 1;
         long ow = (x.size(2) + 2L * p[1] - ((long) d[1] * (k[1] - 1) + 1)) / st[1] + 1;
-        INDArray xc = Shape.hasDefaultStridesForShape(x) && x.ordering() == 'c' ? x : x.dup('c');
+        INDArray xc = dense(x);
         INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(),
                 new long[]{x.size(0), oh, ow, weights.size(0)}, 'c');
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d").addOutputs(z)
@@ -129,7 +129,7 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         long in = x.size(1);
         long hw = x.size(2) * x.size(3);
         long out = weights.size(0);
-        INDArray xc = Shape.hasDefaultStridesForShape(x) && x.ordering() == 'c' ? x : x.dup('c');
+        INDArray xc = dense(x);
         INDArray w2 = weights.reshape('c', out, in);
         INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(),
                 new long[]{n, out, x.size(2), x.size(3)}, 'c');
@@ -150,13 +150,12 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-        if (layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC) {
-            return super.backpropGradient(epsilon, workspaceMgr);   // DL4J's own NHWC backward
-        }
+        boolean nhwc = layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC;
         boolean helperUsable = helper != null && (helperCountFail == 0 || !layerConf().isCudnnAllowFallback())
                 && dataType == DataType.FLOAT;
-        if (!(helperUsable || pointwise()) || (relu() && trainingOutput == null)) {
-            return super.backpropGradient(epsilon, workspaceMgr);
+        boolean ours = nhwc ? channelsLast() : helperUsable || pointwise();
+        if (!ours || (relu() && trainingOutput == null)) {
+            return super.backpropGradient(epsilon, workspaceMgr);   // DL4J's own (NHWC: permuted to NCHW around it)
         }
         assertInputSet(true);
         INDArray weights = getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
@@ -168,6 +167,9 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
             Nd4j.exec(new RectifiedLinearDerivative(trainingOutput, delta, masked));
             delta = masked;
             trainingOutput = null;
+        }
+        if (nhwc) {
+            return channelsLastBackward(in, weights, delta, workspaceMgr);
         }
         if (pointwise()) {
             return pointwiseBackward(in, weights, delta, workspaceMgr);
@@ -211,17 +213,12 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         long in = x.size(1);
         long hw = x.size(2) * x.size(3);
         long out = weights.size(0);
-        INDArray xc = Shape.hasDefaultStridesForShape(x) && x.ordering() == 'c' ? x : x.dup('c');
-        INDArray dc = Shape.hasDefaultStridesForShape(delta) && delta.ordering() == 'c' ? delta : delta.dup('c');
         INDArray w2 = weights.reshape('c', out, in);
-        INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-        if (!java.util.Arrays.equals(weightGrad.stride(), Nd4j.getStrides(weightGrad.shape(), 'c'))) {
-            throw new IllegalStateException("convolution " + layerConf().getLayerName()
-                    + ": weight gradient view is not a c-order block, " + weightGrad.shapeInfoToString());
-        }
+        INDArray weightGrad = weightGradientBlock();
         INDArray weightGrad2 = weightGrad.reshape('c', out, in);   // a view of the parameter gradient
         INDArray eps = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c');
-        INDArray x3 = xc.reshape('c', n, in, hw);
+        INDArray dc = dense(delta);
+        INDArray x3 = dense(x).reshape('c', n, in, hw);
         INDArray d3 = dc.reshape('c', n, out, hw);
         INDArray e3 = eps.reshape('c', n, in, hw);
         INDArray perImage = n > 1 ? workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(),
@@ -235,10 +232,77 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
                 weightGrad2.addi(perImage);
             }
         }
-        Gradient gradient = new DefaultGradient();
+        INDArray biasGrad = null;
         if (layerConf().hasBias()) {
-            INDArray biasGrad = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
+            biasGrad = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
             dc.sum(biasGrad.reshape(out), 0, 2, 3);
+        }
+        return gradientAndError(weightGrad, biasGrad, eps);
+    }
+
+    /**
+     * The backward pass of {@link #channelsLastForward} (DESIGN §10.15): a 1×1 stride-1 convolution's error and weight
+     * gradient are two matrix products over all pixels of the batch at once ({@code [N·H·W, C]} rows); any other
+     * shape is libnd4j's {@code conv2d_bp} on NHWC activations and the layer's {@code [out, in, kH, kW]} weights,
+     * writing straight into the parameter gradient.
+     */
+    private Pair<Gradient, INDArray> channelsLastBackward(INDArray x, INDArray weights, INDArray delta,
+                                                          LayerWorkspaceMgr workspaceMgr) {
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
+        int[] k = c.getKernelSize();
+        int[] st = c.getStride();
+        int[] p = c.getPadding();
+        int[] d = c.getDilation();
+        INDArray xc = dense(x);
+        INDArray dc = dense(delta);
+        INDArray weightGrad = weightGradientBlock();
+        INDArray biasGrad = c.hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
+        INDArray eps = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c');
+        long in = weights.size(1);
+        long out = weights.size(0);
+        if (k[0] == 1 && k[1] == 1 && st[0] == 1 && st[1] == 1 && p[0] == 0 && p[1] == 0) {
+            long rows = x.length() / in;
+            INDArray d2 = dc.reshape('c', rows, out);
+            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(d2, weights.reshape('c', out, in))
+                    .addOutputs(eps.reshape('c', rows, in)).build());
+            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(d2, xc.reshape('c', rows, in))
+                    .addOutputs(weightGrad.reshape('c', out, in)).addIntegerArguments(1, 0, 0).build());
+            if (biasGrad != null) {
+                d2.sum(biasGrad.reshape(out), 0);
+            }
+        } else {
+            DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp")
+                    .addIntegerArguments(k[0], k[1], st[0], st[1], p[0], p[1], d[0], d[1], PADDING_EXPLICIT,
+                            DATA_FORMAT_NHWC, WEIGHTS_OIYX);
+            if (biasGrad != null) {
+                op.addInputs(xc, weights, getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr)
+                        .reshape(out), dc).addOutputs(eps, weightGrad, biasGrad.reshape(out));
+            } else {
+                op.addInputs(xc, weights, dc).addOutputs(eps, weightGrad);
+            }
+            Nd4j.exec(op.build());
+        }
+        return gradientAndError(weightGrad, biasGrad, eps);
+    }
+
+    /** The weight gradient view, which the products and ops write in place: checked to be one c-order block. */
+    private INDArray weightGradientBlock() {
+        INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+        if (!java.util.Arrays.equals(weightGrad.stride(), Nd4j.getStrides(weightGrad.shape(), 'c'))) {
+            throw new IllegalStateException("convolution " + layerConf().getLayerName()
+                    + ": weight gradient view is not a c-order block, " + weightGrad.shapeInfoToString());
+        }
+        return weightGrad;
+    }
+
+    private static INDArray dense(INDArray a) {
+        return Shape.hasDefaultStridesForShape(a) && a.ordering() == 'c' ? a : a.dup('c');
+    }
+
+    /** DL4J's result of a convolution's backward pass: bias then weight gradient, and the input error. */
+    private Pair<Gradient, INDArray> gradientAndError(INDArray weightGrad, INDArray biasGrad, INDArray eps) {
+        Gradient gradient = new DefaultGradient();
+        if (biasGrad != null) {
             gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGrad);
         }
         gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGrad, 'c');

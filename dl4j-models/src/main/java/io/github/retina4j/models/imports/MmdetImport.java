@@ -112,7 +112,7 @@ public final class MmdetImport {
 
         /** Our graph: frozen-BN ResNet, FPN with P6 from C5 and no ReLU before P7, heads, [balanced pyramid]. */
         public RetinaNetConfig.Builder config() {
-            RetinaNetConfig.Builder b = RetinaNet.defaults(numClasses).backbone(new ResNetConfig(depth, true, 1, width))
+            RetinaNetConfig.Builder b = RetinaNet.defaults(numClasses).backbone(ResNetConfig.detector(depth, width))
                     .fpn(new FpnConfig(fpnChannels, FpnConfig.P6Source.C5, false))
                     .head(new HeadConfig(fpnChannels, headConvs, numAnchors, HeadConfig.DEFAULT_PRIOR,
                             HeadConfig.DEFAULT_WEIGHT_STD));

@@ -120,7 +120,7 @@ public record TorchvisionRetinaNetLayout(int depth, int width, int fpnChannels, 
      * {@code trainable_backbone_layers=3}), FPN and heads of {@link #fpnChannels()}.
      */
     public RetinaNetConfig.Builder config() {
-        return RetinaNet.torchvision(numClasses).backbone(new ResNetConfig(depth, true, 1, width))
+        return RetinaNet.torchvision(numClasses).backbone(ResNetConfig.detector(depth, width))
                 .fpn(new FpnConfig(fpnChannels, FpnConfig.P6Source.P5))
                 .head(new HeadConfig(fpnChannels, headConvs, numAnchors, HeadConfig.DEFAULT_PRIOR,
                         HeadConfig.DEFAULT_WEIGHT_STD));

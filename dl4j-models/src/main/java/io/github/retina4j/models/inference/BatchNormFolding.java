@@ -29,7 +29,7 @@ import java.util.Map;
  *
  * <p>Folded: a {@link FrozenBatchNormLayer} (torchvision's {@code FrozenBatchNorm2d}, the detectors' layout),
  * frozen-wrapped or not, whose only
- * input is a plain NCHW {@link ConvolutionLayer} (any subclass keeping its arithmetic, such as the models' own
+ * input is a plain NCHW or NHWC {@link ConvolutionLayer} (any subclass keeping its arithmetic, such as the models' own
  * convolutions) with the identity activation, no other consumer, and neither of them a network output. Everything
  * else is copied unchanged; the source graph is not modified (the model file stays the trainable one). The folded
  * layers lose their frozen wrappers: the copy is for {@code output}, not for {@code fit}.
@@ -119,7 +119,8 @@ public final class BatchNormFolding {
             }
             k = k.getSuperclass();
         }
-        return c.getCnn2dDataFormat() == CNN2DFormat.NCHW
+        // either channel order: DL4J keeps [out, in, kH, kW] weights for both
+        return (c.getCnn2dDataFormat() == CNN2DFormat.NCHW || c.getCnn2dDataFormat() == CNN2DFormat.NHWC)
                 && c.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationIdentity;
     }
 

@@ -1,5 +1,8 @@
 package io.github.retina4j.models.inference;
 
+import io.github.retina4j.models.dl4j.ChannelOrderVertex;
+
+import io.github.retina4j.models.backbone.FrozenBatchNormLayer;
 import io.github.retina4j.models.backbone.ResidualReluVertex;
 import io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer;
 import io.github.retina4j.models.dl4j.VertexBackend;
@@ -31,7 +34,8 @@ import java.util.Set;
  *
  * <p>The copy takes its image input as {@code [N, H, W, 3]} ({@link Detector} permutes it). Every convolution of the
  * models' own ({@link NoRecomputeConvolutionLayer}), max pooling, nearest upsampling and the shared heads
- * ({@link SharedHeadVertex#channelsLast()}) switch to NHWC; adds, scales and activations follow their inputs; any other
+ * ({@link SharedHeadVertex#channelsLast()}) and unfolded frozen batch norms switch to NHWC; adds, scales and activations
+ * follow their inputs; a channels-last backbone's own copies are dropped and placed anew; any other
  * vertex (the balanced feature pyramid's, the output layers) keeps NCHW behind a {@link ChannelOrderVertex}. The heads'
  * outputs {@code [N, K, A]} are the same in both forms, so the graph's outputs are unchanged. Forward only; the source
  * graph is not modified.
@@ -52,6 +56,7 @@ public final class ChannelsLastInference {
         if (vertices.values().stream().noneMatch(v -> GraphEdits.layerOf(v) instanceof NoRecomputeConvolutionLayer)) {
             return null;
         }
+        bypassChannelOrderCopies(conf);
         Map<String, Boolean> channelsLast = new HashMap<>();
         for (String in : conf.getNetworkInputs()) {
             channelsLast.put(in, true);
@@ -63,6 +68,9 @@ public final class ChannelsLastInference {
         Map<String, String> producerOf = new HashMap<>();
         for (String name : topologicalOrder(graph)) {
             GraphVertex v = vertices.get(name);
+            if (v == null) {
+                continue;                               // a bypassed copy
+            }
             List<String> in = inputs.get(name);
             Kind kind = kindOf(v);
             boolean anyLast = in.stream().anyMatch(channelsLast::get);
@@ -93,6 +101,26 @@ public final class ChannelsLastInference {
         return copy;
     }
 
+    /**
+     * Removes the channel-order copies of the source graph (a channels-last backbone's, {@code ResNetConfig}): this pass
+     * places its own copies from the vertices' kinds, so each consumer reads the copy's input instead.
+     */
+    private static void bypassChannelOrderCopies(ComputationGraphConfiguration conf) {
+        Map<String, GraphVertex> vertices = conf.getVertices();
+        Map<String, List<String>> inputs = conf.getVertexInputs();
+        List<String> copies = vertices.entrySet().stream()
+                .filter(e -> (e.getValue() instanceof FrozenVertex f ? f.getUnderlying() : e.getValue()) instanceof ChannelOrderVertex)
+                .map(Map.Entry::getKey).filter(name -> !conf.getNetworkOutputs().contains(name)).toList();
+        for (String copy : copies) {
+            String source = inputs.get(copy).get(0);
+            for (List<String> in : inputs.values()) {
+                in.replaceAll(x -> x.equals(copy) ? source : x);
+            }
+            vertices.remove(copy);
+            inputs.remove(copy);
+        }
+    }
+
     private enum Kind { CHANNELS_LAST, EITHER, CHANNELS_FIRST }
 
     private static Kind kindOf(GraphVertex v) {
@@ -108,7 +136,7 @@ public final class ChannelsLastInference {
         Layer layer = GraphEdits.layerOf(v);
         // exact classes: subclasses (DL4J's 1D/3D pooling, other convolutions) keep NCHW
         if (layer != null && (layer.getClass() == NoRecomputeConvolutionLayer.class || layer.getClass() == SubsamplingLayer.class
-                || layer.getClass() == Upsampling2D.class)) {
+                || layer.getClass() == Upsampling2D.class || layer.getClass() == FrozenBatchNormLayer.class)) {
             return Kind.CHANNELS_LAST;
         }
         return layer instanceof ActivationLayer ? Kind.EITHER : Kind.CHANNELS_FIRST;
@@ -129,6 +157,8 @@ public final class ChannelsLastInference {
             s.setCnn2dDataFormat(CNN2DFormat.NHWC);
         } else if (layer instanceof Upsampling2D u) {
             u.setFormat(CNN2DFormat.NHWC);
+        } else if (layer instanceof FrozenBatchNormLayer f) {
+            f.setDataFormat(CNN2DFormat.NHWC);
         }
         return GraphEdits.withLayer(lv, layer);
     }

@@ -1,5 +1,8 @@
 package io.github.retina4j.models.backbone;
 
+import io.github.retina4j.models.dl4j.ChannelOrderVertex;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+
 import io.github.retina4j.testsupport.DoublePrecision;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -36,16 +39,27 @@ class FrozenBatchNormLayerTest {
     }
 
     private static ComputationGraph graph(Activation activation, WorkspaceMode ws, org.nd4j.linalg.learning.config.IUpdater updater) {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(11).dataType(DataType.DOUBLE)
+        return graph(activation, ws, updater, CNN2DFormat.NCHW);
+    }
+
+    /** The same graph on {@code format} activations; NHWC is copied to NCHW after the batch norm, for the pooling. */
+    private static ComputationGraph graph(Activation activation, WorkspaceMode ws, org.nd4j.linalg.learning.config.IUpdater updater,
+                                          CNN2DFormat format) {
+        ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder().seed(11).dataType(DataType.DOUBLE)
                 .updater(updater).trainingWorkspaceMode(ws).inferenceWorkspaceMode(ws).graphBuilder()
                 .addInputs("in")
                 .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nIn(2).nOut(C).convolutionMode(ConvolutionMode.Same)
-                        .activation(Activation.IDENTITY).build(), "in")
-                .addLayer(BN, FrozenBatchNorm.layer(C, activation), "conv")
-                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), BN)
+                        .activation(Activation.IDENTITY).dataFormat(format).build(), "in")
+                .addLayer(BN, FrozenBatchNorm.layer(C, activation, format), "conv");
+        String pooled = BN;
+        if (format == CNN2DFormat.NHWC) {
+            pooled = "nchw";
+            b.addVertex(pooled, new ChannelOrderVertex(CNN2DFormat.NCHW), BN);
+        }
+        ComputationGraphConfiguration conf = b.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), pooled)
                 .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(C).nOut(1)
                         .activation(Activation.IDENTITY).build(), "pool")
-                .setOutputs("out").setInputTypes(InputType.convolutional(5, 6, 2)).build();
+                .setOutputs("out").setInputTypes(InputType.convolutional(5, 6, 2, format)).build();
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
         // torchvision-like folded statistics: scale from γ/√(σ²+ε), shift from β − μ·scale
@@ -95,6 +109,44 @@ class FrozenBatchNormLayerTest {
                 assertTrue(ok, "gradient check, " + a + ", workspaces " + ws);
             }
         }
+    }
+
+    /**
+     * NHWC is the same layer along the last axis: the same output, gradients and input errors as NCHW (the conv below
+     * learns from them), with and without workspaces, and a gradient check of its own.
+     */
+    @Test
+    void channelsLastIsTheSameAffineMapAlongTheLastAxis() {
+        for (WorkspaceMode ws : new WorkspaceMode[] {WorkspaceMode.NONE, WorkspaceMode.ENABLED}) {
+            for (Activation a : new Activation[] {Activation.IDENTITY, Activation.RELU}) {
+                ComputationGraph nchw = graph(a, ws, new org.nd4j.linalg.learning.config.NoOp(), CNN2DFormat.NCHW);
+                ComputationGraph nhwc = graph(a, ws, new org.nd4j.linalg.learning.config.NoOp(), CNN2DFormat.NHWC);
+                nhwc.setParams(nchw.params());
+                Nd4j.getRandom().setSeed(4);
+                INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 2, 5, 6).subi(0.5);
+                INDArray y = Nd4j.rand(DataType.DOUBLE, 2, 1);
+                INDArray xLast = x.permute(0, 2, 3, 1).dup('c');
+                nchw.setInputs(x);
+                nhwc.setInputs(xLast);
+                for (ComputationGraph g : new ComputationGraph[] {nchw, nhwc}) {
+                    g.setLabels(y);
+                    g.computeGradientAndScore();
+                }
+                String what = a + ", workspaces " + ws;
+                assertEquals(nchw.score(), nhwc.score(), 1e-12, what);
+                for (String key : nchw.gradient().gradientForVariable().keySet()) {
+                    assertTrue(nchw.gradient().getGradientFor(key).equalsWithEps(nhwc.gradient().getGradientFor(key), 1e-12),
+                            what + ": gradient " + key);
+                }
+                boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(nhwc)
+                        .inputs(new INDArray[] {xLast}).labels(new INDArray[] {y})
+                        .excludeParams(Set.of(BN + "_" + FrozenBatchNormParams.SCALE, BN + "_" + FrozenBatchNormParams.SHIFT))
+                        .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9));
+                assertTrue(ok, "gradient check, NHWC, " + what);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new FrozenBatchNormLayer(C, Activation.RELU.getActivationFunction(),
+                CNN2DFormat.NHWC).getOutputType(0, InputType.convolutional(5, 6, C, CNN2DFormat.NCHW)));
     }
 
     @Test

@@ -48,7 +48,7 @@ class ResNetConfigTest {
         return TestResources.json(ResNetConfigTest.class, "/backbone/torchvision_resnet_backbones.json");
     }
 
-    /** The backbone alone with C3..C5 as outputs, plus (for training) a pooled regression head on C5. */
+    /** The backbone alone with C3..C5 as outputs, or (for training) with a regression head on C3..C5, pooled. */
     private static ComputationGraph backbone(ResNetConfig cfg, boolean withHead) {
         ComputationGraph graph = new ComputationGraph(configuration(cfg, withHead));
         graph.init();
@@ -61,7 +61,12 @@ class ResNetConfigTest {
                 .graphBuilder().addInputs("in");
         BackboneConfig.FeatureMaps c = cfg.addTo(g, "in");
         if (withHead) {
-            g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), c.names()[2]);
+            String[] pooled = new String[3];
+            for (int i = 0; i < 3; i++) {
+                pooled[i] = "pool" + (i + 3);
+                g.addLayer(pooled[i], new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), c.names()[i]);
+            }
+            g.addVertex("pool", new org.deeplearning4j.nn.conf.graph.MergeVertex(), pooled);
             g.addLayer(OUT, new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(1)
                     .activation(Activation.IDENTITY).build(), "pool");
             g.setOutputs(OUT);
@@ -176,6 +181,70 @@ class ResNetConfigTest {
         assertTrue(changed(before, all, p + "bn1_gamma"), "stem BN learns with frozenStages = 0");
     }
 
+    /** Parameters layer by layer, by name: graphs with different parameter-free vertices order them differently. */
+    private static void copyParams(ComputationGraph from, ComputationGraph to) {
+        Map<String, INDArray> target = to.paramTable();
+        assertEquals(from.paramTable().keySet(), target.keySet());
+        from.paramTable().forEach((key, value) -> target.get(key).assign(value));
+    }
+
+    /**
+     * A channels-last backbone (NHWC between an input copy and copies of C3..C5) computes what the channels-first one
+     * does, in both directions: same feature maps, same gradients of every trainable convolution (float round-off),
+     * same parameters after an SGD step. ResNet-50 layout at width 8: bottleneck 1×1 convolutions (matrix products),
+     * 3×3 and strided convolutions (conv2d_bp on NHWC), stride-2 downsamples.
+     */
+    @Test
+    void channelsLastBackboneMatchesChannelsFirst() {
+        ComputationGraph first = backbone(new ResNetConfig(50, true, 1, 8, false), true);
+        ComputationGraph last = backbone(new ResNetConfig(50, true, 1, 8, true), true);
+        assertEquals(first.numParams(), last.numParams());
+        copyParams(first, last);
+        Nd4j.getRandom().setSeed(9);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, TRAIN_SIZE, TRAIN_SIZE);
+        INDArray y = Nd4j.rand(DataType.FLOAT, 2, 1);
+        for (ComputationGraph g : new ComputationGraph[] {first, last}) {
+            g.setInputs(x);
+            g.setLabels(y);
+            g.computeGradientAndScore();
+        }
+        assertEquals(first.score(), last.score(), 1e-5 * Math.abs(first.score()), "same forward");
+        Map<String, INDArray> expected = first.gradient().gradientForVariable();
+        Map<String, INDArray> actual = last.gradient().gradientForVariable();
+        assertEquals(expected.keySet(), actual.keySet());
+        int compared = 0;
+        for (String key : expected.keySet()) {
+            INDArray a = expected.get(key);
+            double scale = a.amaxNumber().doubleValue();
+            if (key.endsWith("conv1_W") || key.endsWith("conv2_W") || key.endsWith("conv3_W") || key.endsWith("downsample.0_W")) {
+                compared += scale > 0 ? 1 : 0;
+            }
+            assertTrue(a.equalsWithEps(actual.get(key), 1e-4 * Math.max(scale, 1e-12)), key);
+        }
+        assertTrue(compared > 40, "trainable convolutions with a gradient: " + compared);
+        // one step: the test graph's SGD at 0.5 diverges on random regression targets after that
+        org.nd4j.linalg.dataset.MultiDataSet batch = new org.nd4j.linalg.dataset.MultiDataSet(x, y);
+        first.fit(batch);
+        last.fit(batch);
+        Map<String, INDArray> trained = last.paramTable();
+        first.paramTable().forEach((key, value) -> {
+            double diff = value.sub(trained.get(key)).amaxNumber().doubleValue();
+            double scale = value.amaxNumber().doubleValue();
+            assertTrue(diff <= 1e-4 * scale, "parameters after a step: " + key + ", max |Δ| " + diff + " of " + scale);
+        });
+        ComputationGraph firstMaps = backbone(new ResNetConfig(50, true, 1, 8, false), false);
+        ComputationGraph lastMaps = backbone(new ResNetConfig(50, true, 1, 8, true), false);
+        copyParams(firstMaps, lastMaps);
+        INDArray[] a = firstMaps.output(x);
+        INDArray[] b = lastMaps.output(x);
+        for (int i = 0; i < a.length; i++) {
+            assertArrayEquals(a[i].shape(), b[i].shape(), "C" + (i + 3) + " stays NCHW");
+            assertTrue(a[i].equalsWithEps(b[i], 1e-4 * a[i].amaxNumber().doubleValue()), "C" + (i + 3));
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ResNetConfig(50, false, 1, 8, true),
+                "trainable batch norm stays channels-first");
+    }
+
     /**
      * The frozen stem and layer1 are skipped by the backward pass (FrozenLayer vertices) without changing the
      * gradients of the trainable stages: with the same weights, they equal those of a fully trainable backbone.
@@ -185,7 +254,7 @@ class ResNetConfigTest {
         ComputationGraph frozen = backbone(ResNetConfig.of(18), true);
         ComputationGraph trainable = backbone(new ResNetConfig(18, true, 0), true);
         assertEquals(frozen.numParams(), trainable.numParams());
-        trainable.setParams(frozen.params());
+        copyParams(frozen, trainable);
         Nd4j.getRandom().setSeed(5);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, TRAIN_SIZE, TRAIN_SIZE);
         INDArray y = Nd4j.ones(DataType.FLOAT, 2, 1);

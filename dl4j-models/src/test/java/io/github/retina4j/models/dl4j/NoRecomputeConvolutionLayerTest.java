@@ -2,6 +2,7 @@ package io.github.retina4j.models.dl4j;
 
 import io.github.retina4j.testsupport.DoublePrecision;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -124,11 +125,16 @@ class NoRecomputeConvolutionLayerTest {
     }
 
     private static void assertClose(String what, INDArray expected, INDArray actual) {
+        assertClose(1e-6, what, expected, actual);
+    }
+
+    /** Within {@code relative} × the largest expected value (float round-off of differently ordered sums). */
+    private static void assertClose(double relative, String what, INDArray expected, INDArray actual) {
         assertTrue(java.util.Arrays.equals(expected.shape(), actual.shape()), what + ": shape");
         double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-30);
         double diff = expected.sub(actual).amaxNumber().doubleValue();
         // float32 round-off of a 16–24 term dot product: a few ulps of the largest value
-        assertTrue(diff <= 1e-6 * scale, what + ": max |Δ| " + diff + " for max |x| " + scale);
+        assertTrue(diff <= relative * scale, what + ": max |Δ| " + diff + " for max |x| " + scale);
     }
 
     /**
@@ -171,6 +177,74 @@ class NoRecomputeConvolutionLayerTest {
                         ours.fit(mds);
                     }
                     assertClose(what + ": parameters after 3 steps", dl4j.params(), ours.params());
+                }
+            }
+        }
+    }
+
+    /** below (DL4J 1×1) → conv → MSE, every layer on {@code format} activations, float32. */
+    private static ComputationGraph formatGraph(ConvolutionLayer.Builder conv, CNN2DFormat format) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.05)).graphBuilder()
+                .addInputs("x")
+                .addLayer("below", new ConvolutionLayer.Builder(1, 1).nIn(6).nOut(6).activation(Activation.IDENTITY)
+                        .dataFormat(format).build(), "x")
+                .addLayer("conv", NoRecomputeConvolutionLayer.of(conv.dataFormat(format)), "below")
+                .addLayer("out", new CnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY)
+                        .format(format).build(), "conv")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    /**
+     * Float32 NHWC runs libnd4j's NHWC ops in both directions (1×1 stride 1: matrix products over all pixels; others:
+     * conv2d_bp): the same outputs, gradients, input errors and trained parameters as the NCHW layer, to round-off.
+     */
+    @Test
+    void channelsLastMatchesChannelsFirst() {
+        int[][] shapes = {{1, 1, 0}, {3, 1, 1}, {3, 2, 1}, {1, 2, 0}};   // kernel, stride, padding
+        for (int[] k : shapes) {
+            for (Activation act : new Activation[]{Activation.IDENTITY, Activation.RELU}) {
+                for (boolean bias : new boolean[]{true, false}) {
+                    String what = k[0] + "x" + k[0] + "/" + k[1] + " " + act + " bias " + bias;
+                    java.util.function.Supplier<ConvolutionLayer.Builder> b = () -> new ConvolutionLayer.Builder(k[0], k[0])
+                            .nIn(6).nOut(10).stride(k[1], k[1]).padding(k[2], k[2]).convolutionMode(ConvolutionMode.Truncate)
+                            .hasBias(bias).activation(act);
+                    ComputationGraph first = formatGraph(b.get(), CNN2DFormat.NCHW);
+                    ComputationGraph last = formatGraph(b.get(), CNN2DFormat.NHWC);
+                    if (bias) {
+                        first.getLayer("conv").getParam("b").assign(Nd4j.linspace(DataType.FLOAT, -1, 1, 10));
+                    }
+                    last.setParams(first.params().dup());
+                    assertTrue(((NoRecomputeConvolutionLayerImpl) last.getLayer("conv")).channelsLast(), what);
+                    Nd4j.getRandom().setSeed(13);
+                    INDArray x = Nd4j.randn(DataType.FLOAT, 2, 6, 7, 9);
+                    int out = (7 + 2 * k[2] - k[0]) / k[1] + 1;
+                    int outW = (9 + 2 * k[2] - k[0]) / k[1] + 1;
+                    INDArray y = Nd4j.randn(DataType.FLOAT, 2, 10, out, outW);
+                    MultiDataSet nchw = new MultiDataSet(x, y);
+                    MultiDataSet nhwc = new MultiDataSet(x.permute(0, 2, 3, 1).dup('c'), y.permute(0, 2, 3, 1).dup('c'));
+                    assertClose(1e-5, what + ": output", first.outputSingle(x).permute(0, 2, 3, 1),
+                            last.outputSingle(nhwc.getFeatures(0)));
+                    first.setInputs(nchw.getFeatures());
+                    first.setLabels(nchw.getLabels());
+                    last.setInputs(nhwc.getFeatures());
+                    last.setLabels(nhwc.getLabels());
+                    first.computeGradientAndScore();
+                    last.computeGradientAndScore();
+                    Map<String, INDArray> expected = first.gradient().gradientForVariable();
+                    Map<String, INDArray> actual = last.gradient().gradientForVariable();
+                    assertEquals(expected.keySet(), actual.keySet(), what);
+                    for (String key : expected.keySet()) {   // "below" learns from the NHWC input error
+                        assertClose(1e-5, what + ": gradient " + key, expected.get(key), actual.get(key));
+                    }
+                    for (int step = 0; step < 3; step++) {
+                        first.fit(nchw);
+                        last.fit(nhwc);
+                    }
+                    assertClose(1e-5, what + ": parameters after 3 steps", first.params(), last.params());
                 }
             }
         }

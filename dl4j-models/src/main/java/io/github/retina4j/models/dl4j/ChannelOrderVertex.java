@@ -1,6 +1,4 @@
-package io.github.retina4j.models.inference;
-
-import io.github.retina4j.models.dl4j.ParameterFreeGraphVertex;
+package io.github.retina4j.models.dl4j;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -15,21 +13,26 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * A parameter-free vertex that copies a rank-4 activation from one channel order to the other, NCHW → NHWC or back:
- * where the channels-last inference graph ({@link ChannelsLastInference}) meets a vertex that only knows NCHW.
- * DL4J 1.0.0-M2.1 has no such vertex (its permute preprocessors belong to the Keras import module). Inference only.
+ * A parameter-free vertex that copies a rank-4 activation from one channel order to the other, NCHW → NHWC or back,
+ * and its error the other way: where a channels-last part of a graph (a ResNet backbone's, DESIGN §10.15; the
+ * inference graph's, §10.14) meets a vertex that only knows NCHW. DL4J 1.0.0-M2.1 has no such vertex (its permute
+ * preprocessors belong to the Keras import module).
  */
 public final class ChannelOrderVertex extends GraphVertex {
 
     private final CNN2DFormat to;
 
     /** @param to the channel order of the output */
-    public ChannelOrderVertex(CNN2DFormat to) {
+    @JsonCreator
+    public ChannelOrderVertex(@JsonProperty("to") CNN2DFormat to) {
         this.to = to;
     }
 
+    @JsonProperty("to")
     public CNN2DFormat to() {
         return to;
     }
@@ -92,7 +95,7 @@ public final class ChannelOrderVertex extends GraphVertex {
         return "ChannelOrderVertex(to=" + to + ")";
     }
 
-    /** The runtime: one strided copy into a c-order activation array. */
+    /** The runtime: one strided copy into a c-order activation array, forward and backward. */
     static final class Runtime extends ParameterFreeGraphVertex {
         private final CNN2DFormat to;
 
@@ -108,14 +111,19 @@ public final class ChannelOrderVertex extends GraphVertex {
                 throw new IllegalArgumentException("Vertex " + vertexName + ": expects a rank-4 activation, got "
                         + java.util.Arrays.toString(x.shape()));
             }
-            INDArray view = to == CNN2DFormat.NHWC ? x.permute(0, 2, 3, 1) : x.permute(0, 3, 1, 2);
-            INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), view.shape(), 'c');
-            return out.assign(view);
+            return reordered(x, to, ArrayType.ACTIVATIONS, workspaceMgr);
         }
 
         @Override
         public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
-            throw new UnsupportedOperationException("Vertex " + vertexName + ": the channels-last graph is for inference");
+            CNN2DFormat from = to == CNN2DFormat.NHWC ? CNN2DFormat.NCHW : CNN2DFormat.NHWC;
+            return new Pair<>(null, new INDArray[]{reordered(epsilon, from, ArrayType.ACTIVATION_GRAD, workspaceMgr)});
+        }
+
+        private static INDArray reordered(INDArray x, CNN2DFormat to, ArrayType type, LayerWorkspaceMgr workspaceMgr) {
+            INDArray view = to == CNN2DFormat.NHWC ? x.permute(0, 2, 3, 1) : x.permute(0, 3, 1, 2);
+            INDArray out = workspaceMgr.createUninitialized(type, x.dataType(), view.shape(), 'c');
+            return out.assign(view);
         }
 
         @Override
