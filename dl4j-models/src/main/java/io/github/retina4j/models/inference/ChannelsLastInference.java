@@ -73,8 +73,11 @@ public final class ChannelsLastInference {
             }
             List<String> in = inputs.get(name);
             Kind kind = kindOf(v);
-            boolean anyLast = in.stream().anyMatch(channelsLast::get);
-            boolean last = kind == Kind.CHANNELS_LAST || (kind == Kind.EITHER && anyLast);
+            // a vertex that takes either order follows the majority of its inputs (ties: channels-last), so that the
+            // fewest of them need a copy (the balanced feature pyramid's average of four NCHW maps and one NHWC one)
+            long lastInputs = in.stream().filter(channelsLast::get).count();
+            boolean last = kind == Kind.CHANNELS_LAST
+                    || (kind == Kind.EITHER && lastInputs > 0 && 2 * lastInputs >= in.size());
             for (int i = 0; i < in.size(); i++) {
                 String producer = in.get(i);
                 boolean producerLast = channelsLast.get(producer);

@@ -159,6 +159,23 @@ class SinglePassLossLayerTest {
         }
     }
 
+    /** Inference output: with the identity activation it is the input, identical to DL4J's copied one. */
+    @Test
+    void identityOutputIsDl4jsWithoutTheCopies() {
+        ComputationGraph ours = graph(SinglePassLossLayer.of(new SigmoidFocalLoss()));
+        ComputationGraph theirs = graph(dl4j(new SigmoidFocalLoss()));
+        theirs.setParams(ours.params().dup());
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 3, C_IN, 7).subi(0.5).muli(4);
+        INDArray expected = theirs.outputSingle(x);
+        assertIdentical("output", expected, ours.outputSingle(x));
+        SinglePassLossLayer withSigmoid = SinglePassLossLayer.of(new org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT());
+        withSigmoid.setActivationFn(Activation.SIGMOID.getActivationFunction());
+        ComputationGraph sigmoid = graph(withSigmoid);
+        sigmoid.setParams(ours.params().dup());
+        assertIdentical("a sigmoid output layer activates", org.nd4j.linalg.ops.transforms.Transforms.sigmoid(expected, true),
+                sigmoid.outputSingle(x));
+    }
+
     /**
      * A score for other arrays (here: evaluation of another batch after a training step) is computed from those arrays,
      * never taken from the step. EFL: its statistics move in the step, so a stale score would also be a wrong one.
