@@ -1,11 +1,9 @@
 package io.github.retina4j.models.backbone;
 
 import io.github.retina4j.models.dl4j.ParameterFreeGraphVertex;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import io.github.retina4j.models.dl4j.ParameterFreeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.ArrayType;
@@ -31,7 +29,12 @@ import java.util.Arrays;
  * ResNet-50 RetinaNet training step at 512² the DL4J pair took about 7% of the profile samples (DESIGN §10.15).
  * Values and gradients are identical to the pair's; the channel order does not matter (inference runs it on NHWC).
  */
-public final class ResidualReluVertex extends GraphVertex {
+public final class ResidualReluVertex extends ParameterFreeVertex {
+
+    @Override
+    protected int inputCount() {
+        return 2;
+    }
 
     @Override
     public ResidualReluVertex clone() {
@@ -49,21 +52,6 @@ public final class ResidualReluVertex extends GraphVertex {
     }
 
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
-    }
-
-    @Override
-    public int minVertexInputs() {
-        return 2;
-    }
-
-    @Override
-    public int maxVertexInputs() {
-        return 2;
-    }
-
-    @Override
     public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
                                                                       INDArray paramsView, boolean initializeParams,
                                                                       DataType networkDatatype) {
@@ -77,13 +65,6 @@ public final class ResidualReluVertex extends GraphVertex {
                     + Arrays.toString(inputs));
         }
         return inputs[0];
-    }
-
-    @Override
-    public MemoryReport getMemoryReport(InputType... inputs) {
-        InputType out = getOutputType(-1, inputs);
-        return new LayerMemoryReport.Builder(null, getClass(), inputs[0], out).standardMemory(0, 0)
-                .workingMemory(0, 0, 0, 0).cacheMemory(0, 0).build();
     }
 
     @Override

@@ -1,11 +1,8 @@
 package io.github.retina4j.models.dl4j;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.ArrayType;
@@ -22,7 +19,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * inference graph's, §10.14) meets a vertex that only knows NCHW. DL4J 1.0.0-M2.1 has no such vertex (its permute
  * preprocessors belong to the Keras import module).
  */
-public final class ChannelOrderVertex extends GraphVertex {
+public final class ChannelOrderVertex extends ParameterFreeVertex {
 
     private final CNN2DFormat to;
 
@@ -35,6 +32,11 @@ public final class ChannelOrderVertex extends GraphVertex {
     @JsonProperty("to")
     public CNN2DFormat to() {
         return to;
+    }
+
+    @Override
+    protected int inputCount() {
+        return 1;
     }
 
     @Override
@@ -53,21 +55,6 @@ public final class ChannelOrderVertex extends GraphVertex {
     }
 
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
-    }
-
-    @Override
-    public int minVertexInputs() {
-        return 1;
-    }
-
-    @Override
-    public int maxVertexInputs() {
-        return 1;
-    }
-
-    @Override
     public org.deeplearning4j.nn.graph.vertex.GraphVertex instantiate(ComputationGraph graph, String name, int idx,
                                                                       INDArray paramsView, boolean initializeParams,
                                                                       DataType networkDatatype) {
@@ -81,13 +68,6 @@ public final class ChannelOrderVertex extends GraphVertex {
                     + java.util.Arrays.toString(inputs));
         }
         return InputType.convolutional(c.getHeight(), c.getWidth(), c.getChannels(), to);
-    }
-
-    @Override
-    public MemoryReport getMemoryReport(InputType... inputs) {
-        InputType out = getOutputType(-1, inputs);
-        return new LayerMemoryReport.Builder(null, getClass(), inputs[0], out).standardMemory(0, 0)
-                .workingMemory(0, 0, 0, 0).cacheMemory(0, 0).build();
     }
 
     @Override

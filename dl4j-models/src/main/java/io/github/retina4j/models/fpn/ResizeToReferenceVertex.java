@@ -1,10 +1,8 @@
 package io.github.retina4j.models.fpn;
 
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import io.github.retina4j.models.dl4j.ParameterFreeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -16,23 +14,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * levels of arbitrary padded input sizes. Subclasses choose the {@link SpatialResize}; the runtime vertex is
  * {@link ResizeToReferenceGraphVertex}. No fields: the JSON form is the class name alone.
  */
-public abstract class ResizeToReferenceVertex extends GraphVertex {
+public abstract class ResizeToReferenceVertex extends ParameterFreeVertex {
 
     /** The resize this vertex applies. */
     protected abstract SpatialResize resize();
 
     @Override
-    public long numParams(boolean backprop) {
-        return 0;
-    }
-
-    @Override
-    public int minVertexInputs() {
-        return 2;
-    }
-
-    @Override
-    public int maxVertexInputs() {
+    protected int inputCount() {
         return 2;
     }
 
@@ -52,13 +40,6 @@ public abstract class ResizeToReferenceVertex extends GraphVertex {
                     + "(map, size reference), got " + java.util.Arrays.toString(inputs));
         }
         return InputType.convolutional(ref.getHeight(), ref.getWidth(), x.getChannels(), x.getFormat());
-    }
-
-    @Override
-    public MemoryReport getMemoryReport(InputType... inputs) {
-        InputType out = getOutputType(-1, inputs);
-        return new LayerMemoryReport.Builder(null, getClass(), inputs[0], out).standardMemory(0, 0)
-                .workingMemory(0, 0, 0, 0).cacheMemory(0, 0).build();
     }
 
     @Override

@@ -181,6 +181,17 @@ class ResNetConfigTest {
         assertTrue(changed(before, all, p + "bn1_gamma"), "stem BN learns with frozenStages = 0");
     }
 
+    /** The weights of {@code a} copied into {@code b}, then a gradient computation of each on the same batch. */
+    private static void gradientsOnSameWeights(ComputationGraph a, ComputationGraph b, INDArray x, INDArray y) {
+        assertEquals(a.numParams(), b.numParams());
+        copyParams(a, b);
+        for (ComputationGraph g : new ComputationGraph[] {a, b}) {
+            g.setInputs(x);
+            g.setLabels(y);
+            g.computeGradientAndScore();
+        }
+    }
+
     /** Parameters layer by layer, by name: graphs with different parameter-free vertices order them differently. */
     private static void copyParams(ComputationGraph from, ComputationGraph to) {
         Map<String, INDArray> target = to.paramTable();
@@ -198,16 +209,10 @@ class ResNetConfigTest {
     void channelsLastBackboneMatchesChannelsFirst() {
         ComputationGraph first = backbone(new ResNetConfig(50, true, 1, 8, false), true);
         ComputationGraph last = backbone(new ResNetConfig(50, true, 1, 8, true), true);
-        assertEquals(first.numParams(), last.numParams());
-        copyParams(first, last);
         Nd4j.getRandom().setSeed(9);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, TRAIN_SIZE, TRAIN_SIZE);
         INDArray y = Nd4j.rand(DataType.FLOAT, 2, 1);
-        for (ComputationGraph g : new ComputationGraph[] {first, last}) {
-            g.setInputs(x);
-            g.setLabels(y);
-            g.computeGradientAndScore();
-        }
+        gradientsOnSameWeights(first, last, x, y);
         assertEquals(first.score(), last.score(), 1e-5 * Math.abs(first.score()), "same forward");
         Map<String, INDArray> expected = first.gradient().gradientForVariable();
         Map<String, INDArray> actual = last.gradient().gradientForVariable();
@@ -253,16 +258,10 @@ class ResNetConfigTest {
     void frozenStagesAreSkippedInBackpropWithoutChangingTrainableGradients() {
         ComputationGraph frozen = backbone(ResNetConfig.of(18), true);
         ComputationGraph trainable = backbone(new ResNetConfig(18, true, 0), true);
-        assertEquals(frozen.numParams(), trainable.numParams());
-        copyParams(frozen, trainable);
         Nd4j.getRandom().setSeed(5);
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, TRAIN_SIZE, TRAIN_SIZE);
         INDArray y = Nd4j.ones(DataType.FLOAT, 2, 1);
-        for (ComputationGraph g : new ComputationGraph[] {frozen, trainable}) {
-            g.setInputs(x);
-            g.setLabels(y);
-            g.computeGradientAndScore();
-        }
+        gradientsOnSameWeights(frozen, trainable, x, y);
         assertEquals(trainable.score(), frozen.score(), 1e-6, "same forward");
         String p = ResNetConfig.PREFIX;
         for (String key : new String[] {p + "layer2.0.conv1_W", p + "layer2.0.downsample.0_W", p + "layer4.1.conv2_W"}) {
