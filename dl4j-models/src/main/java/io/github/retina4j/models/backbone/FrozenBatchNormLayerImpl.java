@@ -8,9 +8,9 @@ import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,8 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Runtime of {@link FrozenBatchNormLayer}: forward one {@link ChannelAffine} pass (× scale + shift per channel) and the
  * activation in place; backward the activation's derivative (none for identity, the output's mask for ReLU) and one
- * × scale pass. The parameters are constants:
- * their gradients are zero.
+ * × scale pass. NCHW or NHWC. The parameters are constants: their gradients are zero.
  */
 public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
     private static final ActivationReLU PLAIN_RELU = new ActivationReLU();

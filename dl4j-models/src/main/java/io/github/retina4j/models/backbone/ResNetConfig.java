@@ -23,7 +23,8 @@ import org.nd4j.linalg.activations.Activation;
  * {@code retinanet_resnet50_fpn}: {@code backbone.body.conv1}, {@code backbone.body.bn1} (ReLU fused),
  * {@code backbone.body.maxpool}, {@code backbone.body.layer<s>.<b>.conv<i>}, {@code ....bn<i>} (ReLU fused into
  * bn1/bn2), {@code ....downsample.0} (conv), {@code ....downsample.1} (bn), {@code ....relu} (block output: the
- * residual sum and its ReLU, {@link ResidualReluVertex}). Convs are DL4J {@link ConvolutionLayer}s (weights {@code [out, in, kH, kW]} as torch, no bias).
+ * residual sum and its ReLU, {@link ResidualReluVertex}). Convs are DL4J {@link ConvolutionLayer}s (weights
+ * {@code [out, in, kH, kW]} as torch, no bias).
  *
  * @param depth          18, 34, 50 or 101
  * @param frozenBatchNorm true: torchvision's {@code FrozenBatchNorm2d} (statistics and affine frozen,

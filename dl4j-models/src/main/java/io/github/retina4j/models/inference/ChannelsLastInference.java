@@ -1,9 +1,8 @@
 package io.github.retina4j.models.inference;
 
-import io.github.retina4j.models.dl4j.ChannelOrderVertex;
-
 import io.github.retina4j.models.backbone.FrozenBatchNormLayer;
 import io.github.retina4j.models.backbone.ResidualReluVertex;
+import io.github.retina4j.models.dl4j.ChannelOrderVertex;
 import io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer;
 import io.github.retina4j.models.dl4j.VertexBackend;
 import io.github.retina4j.models.heads.SharedHeadVertex;
@@ -112,7 +111,8 @@ public final class ChannelsLastInference {
         Map<String, GraphVertex> vertices = conf.getVertices();
         Map<String, List<String>> inputs = conf.getVertexInputs();
         List<String> copies = vertices.entrySet().stream()
-                .filter(e -> (e.getValue() instanceof FrozenVertex f ? f.getUnderlying() : e.getValue()) instanceof ChannelOrderVertex)
+                .filter(e -> (e.getValue() instanceof FrozenVertex f ? f.getUnderlying() : e.getValue())
+                        instanceof ChannelOrderVertex)
                 .map(Map.Entry::getKey).filter(name -> !conf.getNetworkOutputs().contains(name)).toList();
         for (String copy : copies) {
             String source = inputs.get(copy).get(0);
