@@ -221,7 +221,8 @@ class ResNetConfigTest {
         for (String key : expected.keySet()) {
             INDArray a = expected.get(key);
             double scale = a.amaxNumber().doubleValue();
-            if (key.endsWith("conv1_W") || key.endsWith("conv2_W") || key.endsWith("conv3_W") || key.endsWith("downsample.0_W")) {
+            if (key.endsWith("conv1_W") || key.endsWith("conv2_W") || key.endsWith("conv3_W")
+                    || key.endsWith("downsample.0_W")) {
                 compared += scale > 0 ? 1 : 0;
             }
             assertTrue(a.equalsWithEps(actual.get(key), 1e-4 * Math.max(scale, 1e-12)), key);
