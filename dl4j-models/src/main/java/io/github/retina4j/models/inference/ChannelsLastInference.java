@@ -9,7 +9,6 @@ import io.github.retina4j.models.heads.SharedHeadVertex;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.ScaleVertex;
@@ -111,8 +110,7 @@ public final class ChannelsLastInference {
         Map<String, GraphVertex> vertices = conf.getVertices();
         Map<String, List<String>> inputs = conf.getVertexInputs();
         List<String> copies = vertices.entrySet().stream()
-                .filter(e -> (e.getValue() instanceof FrozenVertex f ? f.getUnderlying() : e.getValue())
-                        instanceof ChannelOrderVertex)
+                .filter(e -> GraphEdits.unfrozen(e.getValue()) instanceof ChannelOrderVertex)
                 .map(Map.Entry::getKey).filter(name -> !conf.getNetworkOutputs().contains(name)).toList();
         for (String copy : copies) {
             String source = inputs.get(copy).get(0);
@@ -131,7 +129,7 @@ public final class ChannelsLastInference {
             // the channels-last form runs on the hand-written runtime only
             return head.getBackend() == VertexBackend.NATIVE_OPS ? Kind.CHANNELS_LAST : Kind.CHANNELS_FIRST;
         }
-        GraphVertex unwrapped = v instanceof FrozenVertex f ? f.getUnderlying() : v;
+        GraphVertex unwrapped = GraphEdits.unfrozen(v);
         if (unwrapped instanceof ElementWiseVertex || unwrapped instanceof ScaleVertex
                 || unwrapped instanceof ResidualReluVertex) {
             return Kind.EITHER;

@@ -2,6 +2,7 @@ package io.github.retina4j.models.inference;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -38,6 +39,11 @@ final class GraphEdits {
                 return layer;
             }
         }
+    }
+
+    /** A non-layer vertex with its frozen wrapper removed (the vertex itself when it has none). */
+    static GraphVertex unfrozen(GraphVertex v) {
+        return v instanceof FrozenVertex f ? f.getUnderlying() : v;
     }
 
     /** The same vertex (configuration and input preprocessor) around another layer. */

@@ -53,14 +53,23 @@ class NoRecomputeConvolutionLayerTest {
 
     private static ComputationGraph graph(Layer conv, DataType type, WorkspaceMode ws,
                                           org.nd4j.linalg.learning.config.IUpdater updater) {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(type)
+        return graph(conv, 3, CNN2DFormat.NCHW, type, ws, updater, 3);
+    }
+
+    /**
+     * x → below (DL4J's 1×1 convolution, {@code channels} → {@code channels}, trainable: wrong input errors of
+     * {@code conv} become a wrong gradient here) → conv → MSE, every layer on {@code format} activations.
+     */
+    private static ComputationGraph graph(Layer conv, int channels, CNN2DFormat format, DataType type, WorkspaceMode ws,
+                                          org.nd4j.linalg.learning.config.IUpdater updater, long seed) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(type)
                 .updater(updater).trainingWorkspaceMode(ws).inferenceWorkspaceMode(ws).graphBuilder()
                 .addInputs("x")
-                .addLayer("below", new ConvolutionLayer.Builder(1, 1).nIn(3).nOut(3).activation(Activation.IDENTITY)
-                        .build(), "x")
+                .addLayer("below", new ConvolutionLayer.Builder(1, 1).nIn(channels).nOut(channels)
+                        .activation(Activation.IDENTITY).dataFormat(format).build(), "x")
                 .addLayer("conv", conv, "below")
                 .addLayer("out", new CnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY)
-                        .build(), "conv")
+                        .format(format).build(), "conv")
                 .setOutputs("out").build();
         ComputationGraph g = new ComputationGraph(conf);
         g.init();
@@ -110,18 +119,7 @@ class NoRecomputeConvolutionLayerTest {
     }
 
     private static ComputationGraph pointwiseGraph(Layer conv) {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
-                .updater(new Sgd(0.05)).graphBuilder()
-                .addInputs("x")
-                .addLayer("below", new ConvolutionLayer.Builder(1, 1).nIn(16).nOut(16).activation(Activation.IDENTITY)
-                        .build(), "x")
-                .addLayer("conv", conv, "below")
-                .addLayer("out", new CnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY)
-                        .build(), "conv")
-                .setOutputs("out").build();
-        ComputationGraph g = new ComputationGraph(conf);
-        g.init();
-        return g;
+        return graph(conv, 16, CNN2DFormat.NCHW, DataType.FLOAT, WorkspaceMode.ENABLED, new Sgd(0.05), 5);
     }
 
     private static void assertClose(String what, INDArray expected, INDArray actual) {
@@ -182,20 +180,10 @@ class NoRecomputeConvolutionLayerTest {
         }
     }
 
-    /** below (DL4J 1×1) → conv → MSE, every layer on {@code format} activations, float32. */
+    /** {@link #graph} at 6 channels, float32, on {@code format} activations. */
     private static ComputationGraph formatGraph(ConvolutionLayer.Builder conv, CNN2DFormat format) {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
-                .updater(new Sgd(0.05)).graphBuilder()
-                .addInputs("x")
-                .addLayer("below", new ConvolutionLayer.Builder(1, 1).nIn(6).nOut(6).activation(Activation.IDENTITY)
-                        .dataFormat(format).build(), "x")
-                .addLayer("conv", NoRecomputeConvolutionLayer.of(conv.dataFormat(format)), "below")
-                .addLayer("out", new CnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY)
-                        .format(format).build(), "conv")
-                .setOutputs("out").build();
-        ComputationGraph g = new ComputationGraph(conf);
-        g.init();
-        return g;
+        return graph(NoRecomputeConvolutionLayer.of(conv.dataFormat(format)), 6, format, DataType.FLOAT,
+                WorkspaceMode.ENABLED, new Sgd(0.05), 5);
     }
 
     /**
