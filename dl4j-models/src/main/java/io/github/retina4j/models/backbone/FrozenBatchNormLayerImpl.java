@@ -1,5 +1,6 @@
 package io.github.retina4j.models.backbone;
 
+import io.github.retina4j.models.dl4j.Relu;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -12,8 +13,6 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Runtime of {@link FrozenBatchNormLayer}: forward one {@link ChannelAffine} pass (× scale + shift per channel) and the
@@ -22,8 +21,15 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
     private static final ActivationReLU PLAIN_RELU = new ActivationReLU();
-    /** The output of the last training forward pass (plain ReLU only). */
-    private INDArray trainingOutput;
+    /**
+     * The output of the last forward pass (plain ReLU only) and the input it came from. Kept whatever the training
+     * flag says: DL4J's {@code FrozenLayerWithBackprop}, which wraps this layer, runs its forward pass with
+     * training = false even inside {@code fit} (DESIGN §10.16), so the flag cannot tell a training pass apart.
+     */
+    private INDArray lastOutput;
+    private INDArray lastInput;
+    /** Backward passes that had to recompute the forward pass (no kept output for this input). */
+    private int recomputes;
 
     public FrozenBatchNormLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -72,9 +78,15 @@ public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
         assertInputSet(false);
-        INDArray out = layerConf().getActivationFn().getActivation(affine(mgr, ArrayType.ACTIVATIONS), training);
-        // the output stays valid until the backward pass (DL4J keeps every activation of a fit)
-        trainingOutput = training && plainRelu() ? out : null;
+        INDArray out = affine(mgr, ArrayType.ACTIVATIONS);
+        if (plainRelu()) {
+            Relu.forward(out, out);
+        } else {
+            out = layerConf().getActivationFn().getActivation(out, training);
+        }
+        // in a fit the output stays valid until the backward pass (DL4J keeps every activation of a fit)
+        lastOutput = plainRelu() ? out : null;
+        lastInput = plainRelu() ? input : null;
         return out;
     }
 
@@ -82,10 +94,15 @@ public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
         return PLAIN_RELU.equals(layerConf().getActivationFn());
     }
 
+    int recomputes() {
+        return recomputes;
+    }
+
     @Override
     public void clear() {
         super.clear();
-        trainingOutput = null;
+        lastOutput = null;
+        lastInput = null;
     }
 
     @Override
@@ -96,11 +113,13 @@ public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
         INDArray delta;
         if (layerConf().getActivationFn() instanceof ActivationIdentity) {
             delta = epsilon;
-        } else if (trainingOutput != null) {
+        } else if (lastOutput != null && lastInput == input) {
             delta = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, epsilon.shape(), 'c');
-            Nd4j.exec(new RectifiedLinearDerivative(trainingOutput, epsilon, delta));
-            trainingOutput = null;
+            Relu.backward(lastOutput, epsilon, delta);
+            lastOutput = null;
+            lastInput = null;
         } else {
+            recomputes++;
             INDArray z = affine(mgr, ArrayType.BP_WORKING_MEM);
             delta = layerConf().getActivationFn().backprop(z, epsilon).getFirst();
         }

@@ -149,8 +149,10 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages,
             for (int b = 0; b < blocks[s]; b++) {
                 int stride = (s > 0 && b == 0) ? 2 : 1;
                 String name = PREFIX + "layer" + (s + 1) + "." + b + ".";
-                x = bottleneck() ? bottleneckBlock(g, name, x, in, stageWidth(s), stride, freeze)
-                        : basicBlock(g, name, x, in, stageWidth(s), stride, freeze);
+                // the first block after frozen stages reads an input nothing below it learns from
+                boolean inputError = !(frozenStages >= 1 && s == frozenStages && b == 0);
+                x = bottleneck() ? bottleneckBlock(g, name, x, in, stageWidth(s), stride, freeze, inputError)
+                        : basicBlock(g, name, x, in, stageWidth(s), stride, freeze, inputError);
                 in = stageWidth(s) * (bottleneck() ? BOTTLENECK_EXPANSION : 1);
             }
             if (s >= 1) {
@@ -165,31 +167,31 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages,
     }
 
     private String bottleneckBlock(ComputationGraphConfiguration.GraphBuilder g, String n, String x, int in, int width,
-                                   int stride, boolean freeze) {
+                                   int stride, boolean freeze, boolean inputError) {
         int out = width * BOTTLENECK_EXPANSION;
-        add(g, n + "conv1", conv(in, width, 1, 1, 0), freeze, x);
+        add(g, n + "conv1", conv(in, width, 1, 1, 0, inputError), freeze, x);
         add(g, n + "bn1", norm(width, Activation.RELU), freeze, n + "conv1");
         add(g, n + "conv2", conv(width, width, 3, stride, 1), freeze, n + "bn1");
         add(g, n + "bn2", norm(width, Activation.RELU), freeze, n + "conv2");
         add(g, n + "conv3", conv(width, out, 1, 1, 0), freeze, n + "bn2");
         add(g, n + "bn3", norm(out, Activation.IDENTITY), freeze, n + "conv3");
-        return residual(g, n, x, in, out, stride, freeze, n + "bn3");
+        return residual(g, n, x, in, out, stride, freeze, inputError, n + "bn3");
     }
 
     private String basicBlock(ComputationGraphConfiguration.GraphBuilder g, String n, String x, int in, int width,
-                              int stride, boolean freeze) {
-        add(g, n + "conv1", conv(in, width, 3, stride, 1), freeze, x);
+                              int stride, boolean freeze, boolean inputError) {
+        add(g, n + "conv1", conv(in, width, 3, stride, 1, inputError), freeze, x);
         add(g, n + "bn1", norm(width, Activation.RELU), freeze, n + "conv1");
         add(g, n + "conv2", conv(width, width, 3, 1, 1), freeze, n + "bn1");
         add(g, n + "bn2", norm(width, Activation.IDENTITY), freeze, n + "conv2");
-        return residual(g, n, x, in, width, stride, freeze, n + "bn2");
+        return residual(g, n, x, in, width, stride, freeze, inputError, n + "bn2");
     }
 
     private String residual(ComputationGraphConfiguration.GraphBuilder g, String n, String x, int in, int out,
-                            int stride, boolean freeze, String branch) {
+                            int stride, boolean freeze, boolean inputError, String branch) {
         String identity = x;
         if (stride != 1 || in != out) {
-            add(g, n + "downsample.0", conv(in, out, 1, stride, 0), freeze, x);
+            add(g, n + "downsample.0", conv(in, out, 1, stride, 0, inputError), freeze, x);
             add(g, n + "downsample.1", norm(out, Activation.IDENTITY), freeze, n + "downsample.0");
             identity = n + "downsample.1";
         }
@@ -220,9 +222,15 @@ public record ResNetConfig(int depth, boolean frozenBatchNorm, int frozenStages,
     }
 
     private Layer conv(int in, int out, int k, int stride, int pad) {
-        return NoRecomputeConvolutionLayer.of(new ConvolutionLayer.Builder(k, k).nIn(in).nOut(out).stride(stride, stride)
-                .padding(pad, pad).convolutionMode(ConvolutionMode.Truncate).hasBias(false).weightInit(WeightInit.RELU)
-                .activation(Activation.IDENTITY).dataFormat(format()));
+        return conv(in, out, k, stride, pad, true);
+    }
+
+    /** {@code inputError}: see {@link NoRecomputeConvolutionLayer#isInputError}. */
+    private Layer conv(int in, int out, int k, int stride, int pad, boolean inputError) {
+        NoRecomputeConvolutionLayer c = NoRecomputeConvolutionLayer.of(new ConvolutionLayer.Builder(k, k).nIn(in)
+                .nOut(out).stride(stride, stride).padding(pad, pad).convolutionMode(ConvolutionMode.Truncate)
+                .hasBias(false).weightInit(WeightInit.RELU).activation(Activation.IDENTITY).dataFormat(format()));
+        return inputError ? c : c.withoutInputError();
     }
 
     private Layer norm(int channels, Activation activation) {

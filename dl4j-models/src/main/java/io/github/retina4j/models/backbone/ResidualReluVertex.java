@@ -2,6 +2,7 @@ package io.github.retina4j.models.backbone;
 
 import io.github.retina4j.models.dl4j.ParameterFreeGraphVertex;
 import io.github.retina4j.models.dl4j.ParameterFreeVertex;
+import io.github.retina4j.models.dl4j.Relu;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -11,10 +12,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 
@@ -89,8 +86,7 @@ public final class ResidualReluVertex extends ParameterFreeVertex {
                         + " and shortcut " + Arrays.toString(shortcut.shape()) + " differ in shape");
             }
             INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, branch.dataType(), branch.shape(), 'c');
-            Nd4j.exec(new AddOp(branch, shortcut, out));
-            Nd4j.getExecutioner().exec(new RectifiedLinear(out, out));
+            Relu.addForward(branch, shortcut, out);
             trainingOutput = training ? out : null;
             return out;
         }
@@ -102,7 +98,7 @@ public final class ResidualReluVertex extends ParameterFreeVertex {
             }
             INDArray masked = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
                     epsilon.shape(), 'c');
-            Nd4j.exec(new RectifiedLinearDerivative(trainingOutput, epsilon, masked));
+            Relu.backward(trainingOutput, epsilon, masked);
             trainingOutput = null;
             // two arrays: the graph sums the errors of a vertex with several consumers in place
             return new Pair<>(null, new INDArray[]{masked, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, masked)});

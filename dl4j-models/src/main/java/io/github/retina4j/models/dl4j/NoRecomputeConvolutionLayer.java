@@ -32,6 +32,14 @@ public class NoRecomputeConvolutionLayer extends ConvolutionLayer {
         OneDnnSupport.enable();
     }
 
+    /**
+     * Whether the backward pass computes the error of the layer's input. False where nothing below the layer trains
+     * (the first block after frozen ResNet stages), as torch computes no gradient for an input that does not require
+     * one; the layer then returns no error (null), which DL4J's graph accepts for an input it does not backpropagate
+     * through (DESIGN §10.16). Absent from older JSON: true.
+     */
+    private boolean inputError = true;
+
     /** For JSON deserialisation only. */
     public NoRecomputeConvolutionLayer() {
     }
@@ -53,6 +61,17 @@ public class NoRecomputeConvolutionLayer extends ConvolutionLayer {
         return new NoRecomputeConvolutionLayer(builder);
     }
 
+    public boolean isInputError() {
+        return inputError;
+    }
+
+    /** This layer without the input's error in its backward pass (see {@link #isInputError}). */
+    public NoRecomputeConvolutionLayer withoutInputError() {
+        NoRecomputeConvolutionLayer c = clone();
+        c.inputError = false;
+        return c;
+    }
+
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> trainingListeners, int layerIndex,
                              INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
@@ -70,5 +89,15 @@ public class NoRecomputeConvolutionLayer extends ConvolutionLayer {
     @Override
     public NoRecomputeConvolutionLayer clone() {
         return (NoRecomputeConvolutionLayer) super.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NoRecomputeConvolutionLayer c && super.equals(o) && c.inputError == inputError;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * super.hashCode() + Boolean.hashCode(inputError);
     }
 }

@@ -16,9 +16,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BiasAdd;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Runtime of {@link NoRecomputeConvolutionLayer}: DL4J's convolution layer with a backward pass that hands the error
@@ -148,8 +148,17 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         return layerConf().getActivationFn() instanceof ActivationReLU;
     }
 
+    /** The backward pass; without the input's error (null) where the layer has none to compute. */
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        Pair<Gradient, INDArray> result = backward(epsilon, workspaceMgr);
+        if (!inputError()) {
+            result.setSecond(null);
+        }
+        return result;
+    }
+
+    private Pair<Gradient, INDArray> backward(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         boolean nhwc = layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC;
         boolean helperUsable = helper != null && (helperCountFail == 0 || !layerConf().isCudnnAllowFallback())
                 && dataType == DataType.FLOAT;
@@ -164,7 +173,7 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         INDArray delta = epsilon.castTo(dataType);
         if (relu()) {
             INDArray masked = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, delta.shape(), 'c');
-            Nd4j.exec(new RectifiedLinearDerivative(trainingOutput, delta, masked));
+            Relu.backward(trainingOutput, delta, masked);
             delta = masked;
             trainingOutput = null;
         }
@@ -216,16 +225,18 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         INDArray w2 = weights.reshape('c', out, in);
         INDArray weightGrad = weightGradientBlock();
         INDArray weightGrad2 = weightGrad.reshape('c', out, in);   // a view of the parameter gradient
-        INDArray eps = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c');
+        INDArray eps = inputError() ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c')
+                : null;
         INDArray dc = dense(delta);
         INDArray x3 = dense(x).reshape('c', n, in, hw);
         INDArray d3 = dc.reshape('c', n, out, hw);
-        INDArray e3 = eps.reshape('c', n, in, hw);
         INDArray perImage = n > 1 ? workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(),
                 new long[]{out, in}, 'c') : null;
         for (long i = 0; i < n; i++) {
-            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(w2, d3.slice(i)).addOutputs(e3.slice(i))
-                    .addIntegerArguments(1, 0, 0).build());
+            if (eps != null) {
+                Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(w2, d3.slice(i))
+                        .addOutputs(eps.reshape('c', n, in, hw).slice(i)).addIntegerArguments(1, 0, 0).build());
+            }
             Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(d3.slice(i), x3.slice(i))
                     .addOutputs(i == 0 ? weightGrad2 : perImage).addIntegerArguments(0, 1, 0).build());
             if (i > 0) {
@@ -241,10 +252,10 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
     }
 
     /**
-     * The backward pass of {@link #channelsLastForward} (DESIGN §10.15): a 1×1 stride-1 convolution's error and weight
-     * gradient are two matrix products over all pixels of the batch at once ({@code [N·H·W, C]} rows); any other
-     * shape is libnd4j's {@code conv2d_bp} on NHWC activations and the layer's {@code [out, in, kH, kW]} weights,
-     * writing straight into the parameter gradient.
+     * The backward pass of {@link #channelsLastForward} (DESIGN §10.15): a 1×1 convolution's error and weight
+     * gradient are two matrix products over all pixels of the batch at once ({@code [N·H·W, C]} rows; with a stride,
+     * over the pixels it reads); any other shape is libnd4j's {@code conv2d_bp} on NHWC activations and the layer's
+     * {@code [out, in, kH, kW]} weights, writing straight into the parameter gradient.
      */
     private Pair<Gradient, INDArray> channelsLastBackward(INDArray x, INDArray weights, INDArray delta,
                                                           LayerWorkspaceMgr workspaceMgr) {
@@ -257,15 +268,33 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         INDArray dc = dense(delta);
         INDArray weightGrad = weightGradientBlock();
         INDArray biasGrad = c.hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
-        INDArray eps = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c');
+        boolean error = inputError();
+        INDArray eps = workspaceMgr.createUninitialized(error ? ArrayType.ACTIVATION_GRAD : ArrayType.BP_WORKING_MEM,
+                x.dataType(), x.shape(), 'c');
         long in = weights.size(1);
         long out = weights.size(0);
-        if (k[0] == 1 && k[1] == 1 && st[0] == 1 && st[1] == 1 && p[0] == 0 && p[1] == 0) {
-            long rows = x.length() / in;
+        if (k[0] == 1 && k[1] == 1 && p[0] == 0 && p[1] == 0) {
+            boolean strided = st[0] != 1 || st[1] != 1;
+            // a strided 1×1 convolution reads every st-th pixel: gathered into a dense block, and its error scattered
+            // back into an input error that is zero elsewhere (libnd4j's NHWC conv2d_bp: 69–150 GFLOP/s, DESIGN §10.16)
+            INDArray sampled = strided ? xc.get(NDArrayIndex.all(), NDArrayIndex.interval(0, st[0], x.size(1)),
+                    NDArrayIndex.interval(0, st[1], x.size(2)), NDArrayIndex.all()) : xc;
+            INDArray xs = strided ? workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(),
+                    sampled.shape(), 'c').assign(sampled) : xc;
+            long rows = xs.length() / in;
             INDArray d2 = dc.reshape('c', rows, out);
-            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(d2, weights.reshape('c', out, in))
-                    .addOutputs(eps.reshape('c', rows, in)).build());
-            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(d2, xc.reshape('c', rows, in))
+            INDArray es = strided ? workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(),
+                    xs.shape(), 'c') : eps;
+            if (error) {
+                Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(d2, weights.reshape('c', out, in))
+                        .addOutputs(es.reshape('c', rows, in)).build());
+            }
+            if (strided && error) {
+                eps.assign(0);
+                eps.get(NDArrayIndex.all(), NDArrayIndex.interval(0, st[0], x.size(1)),
+                        NDArrayIndex.interval(0, st[1], x.size(2)), NDArrayIndex.all()).assign(es);
+            }
+            Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(d2, xs.reshape('c', rows, in))
                     .addOutputs(weightGrad.reshape('c', out, in)).addIntegerArguments(1, 0, 0).build());
             if (biasGrad != null) {
                 d2.sum(biasGrad.reshape(out), 0);
@@ -299,6 +328,11 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         return Shape.hasDefaultStridesForShape(a) && a.ordering() == 'c' ? a : a.dup('c');
     }
 
+    /** See {@link NoRecomputeConvolutionLayer#isInputError}. */
+    private boolean inputError() {
+        return !(layerConf() instanceof NoRecomputeConvolutionLayer c) || c.isInputError();
+    }
+
     /** DL4J's result of a convolution's backward pass: bias then weight gradient, and the input error. */
     private Pair<Gradient, INDArray> gradientAndError(INDArray weightGrad, INDArray biasGrad, INDArray eps) {
         Gradient gradient = new DefaultGradient();
@@ -307,7 +341,7 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         }
         gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGrad, 'c');
         weightNoiseParams.clear();
-        return new Pair<>(gradient, backpropDropOutIfPresent(eps));
+        return new Pair<>(gradient, eps == null ? null : backpropDropOutIfPresent(eps));
     }
 
     @Override

@@ -39,6 +39,47 @@ public class SinglePassLossLayerImpl extends RnnLossLayer {
             return super.backpropGradient(epsilon, workspaceMgr);   // DL4J's own checks and messages
         }
         forget();
+        if (layerConf().getRnnDataFormat() == RNNFormat.NWC) {
+            return dl4jBackprop(workspaceMgr);
+        }
+        // [N, C, T] as [N·T, C] rows, image by image: one c-order copy each, the layout the fused loss kernels read
+        // without a further copy; DL4J's reshape3dTo2d gives f-order rows that the kernels copy again. The error
+        // goes back as a view (the head reads it by strides) instead of DL4J's copy to [N, C, T] (DESIGN §10.16).
+        long n = input.size(0);
+        long t = input.size(2);
+        INDArray input2d = rows(input, workspaceMgr);     // a copy: the loss may apply its activation in place
+        INDArray labels2d = rows(labels, workspaceMgr);
+        INDArray mask2d = null;
+        if (maskArray != null) {
+            mask2d = maskArray.rank() == 3 ? rows(maskArray, workspaceMgr)
+                    : workspaceMgr.dup(ArrayType.BP_WORKING_MEM, maskArray, 'c').reshape('c', n * t, 1);
+        }
+        Pair<Double, INDArray> scoreAndDelta = layerConf().getLossFn().computeGradientAndScore(labels2d, input2d,
+                layerConf().getActivationFn(), mask2d, false);
+        INDArray delta2d = workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, scoreAndDelta.getSecond());
+        INDArray delta3d = delta2d.reshape('c', n, t, delta2d.size(1)).permute(0, 2, 1);
+        return scored(scoreAndDelta.getFirst(), delta3d);
+    }
+
+    /** Keeps the score for the {@link #computeScore} call that follows on the same arrays. */
+    private Pair<Gradient, INDArray> scored(double score, INDArray delta3d) {
+        scoredInput = input;
+        scoredLabels = labels;
+        scoredMask = maskArray;
+        lossScore = score;
+        return new Pair<>(new DefaultGradient(), delta3d);
+    }
+
+    /** {@code [N, C, T]} as a c-order {@code [N·T, C]} copy (row n·T + t). */
+    private static INDArray rows(INDArray a, LayerWorkspaceMgr workspaceMgr) {
+        INDArray copy = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, a.dataType(),
+                new long[]{a.size(0), a.size(2), a.size(1)}, 'c');
+        copy.assign(a.permute(0, 2, 1));
+        return copy.reshape('c', a.size(0) * a.size(2), a.size(1));
+    }
+
+    /** DL4J's own backward pass, with the score kept for {@link #computeScore}. */
+    private Pair<Gradient, INDArray> dl4jBackprop(LayerWorkspaceMgr workspaceMgr) {
         boolean nwc = layerConf().getRnnDataFormat() == RNNFormat.NWC;
         INDArray in = nwc ? input.permute(0, 2, 1) : input;
         INDArray lab = nwc ? labels.permute(0, 2, 1) : labels;
@@ -52,11 +93,7 @@ public class SinglePassLossLayerImpl extends RnnLossLayer {
         if (nwc) {
             delta3d = delta3d.permute(0, 2, 1);
         }
-        scoredInput = input;
-        scoredLabels = labels;
-        scoredMask = maskArray;
-        lossScore = scoreAndDelta.getFirst();
-        return new Pair<>(new DefaultGradient(), delta3d);
+        return scored(scoreAndDelta.getFirst(), delta3d);
     }
 
     /**

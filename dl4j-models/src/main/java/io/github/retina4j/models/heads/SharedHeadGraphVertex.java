@@ -2,6 +2,7 @@ package io.github.retina4j.models.heads;
 
 import io.github.retina4j.models.dl4j.Conv2dOp;
 import io.github.retina4j.models.dl4j.DenseArrays;
+import io.github.retina4j.models.dl4j.Relu;
 import io.github.retina4j.models.dl4j.ReusableArrays;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -12,9 +13,7 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Runtime of {@link SharedHeadVertex} written directly on libnd4j's {@code conv2d}/{@code conv2d_bp} ops
@@ -72,7 +71,7 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
                 String key = training ? "act" + l + "_" + i : "act" + (i % 2);
                 INDArray z = scratch.get(key, dataType, n, head.getChannels(), h, w);
                 conv.forward(x, param(SharedHeadVertex.convWeight(i)), param(SharedHeadVertex.convBias(i)), z);
-                Transforms.relu(z, false);
+                Relu.forward(z, z);
                 if (training) {
                     kept[l][i] = z;
                 }
@@ -110,7 +109,7 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
             for (int i = 0; i < head.getNumConvs(); i++) {
                 INDArray z = scratch.get("act" + (i % 2), dataType, n, h, w, head.getChannels());
                 conv.forward(x, param(SharedHeadVertex.convWeight(i)), param(SharedHeadVertex.convBias(i)), z);
-                Transforms.relu(z, false);
+                Relu.forward(z, z);
                 x = z;
             }
             INDArray y = scratch.get("pred", dataType, n, h, w, (long) a * k);
@@ -152,7 +151,7 @@ public class SharedHeadGraphVertex extends SameDiffGraphVertex {
             backward(l, x, head.predictorWeight(), head.predictorBias(), dy, dx);
             for (int i = convs - 1; i >= 0; i--) {
                 INDArray z = activations[l][i];
-                Nd4j.exec(new RectifiedLinearDerivative(z, dx, dx));
+                Relu.backward(z, dx, dx);
                 INDArray below = i > 0 ? activations[l][i - 1] : input;
                 INDArray dBelow = i > 0 ? scratch.get("grad" + (i % 2), dataType, below.shape())
                         : workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');

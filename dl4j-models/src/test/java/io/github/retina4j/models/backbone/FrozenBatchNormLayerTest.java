@@ -149,6 +149,43 @@ class FrozenBatchNormLayerTest {
                 CNN2DFormat.NHWC).getOutputType(0, InputType.convolutional(5, 6, C, CNN2DFormat.NCHW)));
     }
 
+    /** The backward pass of a ReLU batch norm masks with its forward output instead of recomputing the forward pass. */
+    @Test
+    void backwardUsesTheForwardOutputInsideDl4jsFrozenWrapper() {
+        for (WorkspaceMode ws : new WorkspaceMode[] {WorkspaceMode.NONE, WorkspaceMode.ENABLED}) {
+            ComputationGraph g = graph(Activation.RELU, ws);
+            org.nd4j.linalg.dataset.MultiDataSet data = new org.nd4j.linalg.dataset.MultiDataSet(
+                    Nd4j.rand(DataType.DOUBLE, 2, 2, 5, 6), Nd4j.ones(DataType.DOUBLE, 2, 1));
+            for (int i = 0; i < 3; i++) {
+                g.fit(data);
+            }
+            FrozenBatchNormLayerImpl bn = (FrozenBatchNormLayerImpl)
+                    ((org.deeplearning4j.nn.layers.FrozenLayerWithBackprop) g.getLayer(BN)).getInsideLayer();
+            assertEquals(0, bn.recomputes(), ws + ": forward passes recomputed in the backward pass");
+        }
+    }
+
+    /**
+     * Guard for the reason the layer keeps its output whatever the training flag says: DL4J's
+     * {@code FrozenLayerWithBackprop} runs the wrapped layer's forward pass with training = false even in a training
+     * forward pass (here: a wrapped dropout layer with retain probability 0.5 leaves its input untouched). When this
+     * fails, the flag can tell training apart again.
+     */
+    @Test
+    void dl4jsFrozenWrapperRunsItsLayerAsInInference() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.DOUBLE)
+                .graphBuilder().addInputs("in")
+                .addLayer("drop", new org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop(
+                        new org.deeplearning4j.nn.conf.layers.DropoutLayer.Builder(0.5).build()), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(C).nOut(1)
+                        .activation(Activation.IDENTITY).build(), "drop")
+                .setOutputs("out").setInputTypes(InputType.feedForward(C)).build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 64, C).addi(1);
+        assertIdentical("wrapped dropout output in a training forward pass", x, g.feedForward(x, true).get("drop"));
+    }
+
     @Test
     void trainingLeavesTheLayerUnchangedAndJsonRoundTrips() {
         ComputationGraph g = graph(Activation.RELU, WorkspaceMode.NONE);

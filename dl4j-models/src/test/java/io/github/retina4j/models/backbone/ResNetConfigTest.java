@@ -274,5 +274,20 @@ class ResNetConfigTest {
         INDArray stem = frozen.gradient().getGradientFor(p + "conv1_W");
         assertTrue(stem == null || stem.amaxNumber().doubleValue() == 0, "no gradient for the frozen stem");
         assertTrue(trainable.gradient().getGradientFor(p + "conv1_W").amaxNumber().doubleValue() > 0);
+        // the convolutions reading layer1's output compute no error for it (nothing below learns)
+        assertEquals(java.util.Set.of(p + "layer2.0.conv1", p + "layer2.0.downsample.0"), withoutInputError(frozen));
+        assertEquals(java.util.Set.of(), withoutInputError(trainable));
+    }
+
+    private static java.util.Set<String> withoutInputError(ComputationGraph g) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        g.getConfiguration().getVertices().forEach((name, v) -> {
+            if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv
+                    && lv.getLayerConf().getLayer() instanceof io.github.retina4j.models.dl4j.NoRecomputeConvolutionLayer c
+                    && !c.isInputError()) {
+                names.add(name);
+            }
+        });
+        return names;
     }
 }

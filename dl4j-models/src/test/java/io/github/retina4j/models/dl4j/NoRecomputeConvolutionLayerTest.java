@@ -334,6 +334,78 @@ class NoRecomputeConvolutionLayerTest {
         assertIdentical("output after ModelSerializer round trip", g.outputSingle(x), restored.outputSingle(x));
     }
 
+    /**
+     * Without the input's error (the first block after frozen ResNet stages) the layer learns exactly as before and
+     * returns no error; the flag survives JSON.
+     */
+    @Test
+    void withoutInputErrorLearnsTheSameAndReturnsNoError() {
+        int[][] shapes = {{1, 1, 0}, {1, 2, 0}, {3, 1, 1}};   // kernel, stride, padding
+        for (CNN2DFormat format : CNN2DFormat.values()) {
+            for (int[] k : shapes) {
+                String what = format + " " + k[0] + "x" + k[0] + "/" + k[1];
+                java.util.function.Supplier<NoRecomputeConvolutionLayer> conv = () -> NoRecomputeConvolutionLayer.of(
+                        new ConvolutionLayer.Builder(k[0], k[0]).nIn(6).nOut(10).stride(k[1], k[1]).padding(k[2], k[2])
+                                .convolutionMode(ConvolutionMode.Truncate).activation(Activation.RELU).dataFormat(format));
+                ComputationGraph with = belowFrozenGraph(conv.get(), format);
+                ComputationGraph without = belowFrozenGraph(conv.get().withoutInputError(), format);
+                without.setParams(with.params().dup());
+                Nd4j.getRandom().setSeed(17);
+                INDArray x = Nd4j.randn(DataType.FLOAT, 2, 6, 7, 9);
+                int h = (7 + 2 * k[2] - k[0]) / k[1] + 1;
+                int w = (9 + 2 * k[2] - k[0]) / k[1] + 1;
+                INDArray y = Nd4j.randn(DataType.FLOAT, 2, 10, h, w);
+                MultiDataSet data = format == CNN2DFormat.NCHW ? new MultiDataSet(x, y)
+                        : new MultiDataSet(x.permute(0, 2, 3, 1).dup('c'), y.permute(0, 2, 3, 1).dup('c'));
+                for (ComputationGraph g : new ComputationGraph[]{with, without}) {
+                    g.setInputs(data.getFeatures());
+                    g.setLabels(data.getLabels());
+                    g.computeGradientAndScore();
+                }
+                Map<String, INDArray> expected = with.gradient().gradientForVariable();
+                assertEquals(expected.keySet(), without.gradient().gradientForVariable().keySet(), what);
+                for (String key : expected.keySet()) {
+                    assertIdentical(what + ": gradient " + key, expected.get(key), without.gradient().getGradientFor(key));
+                }
+                for (int step = 0; step < 2; step++) {
+                    with.fit(data);
+                    without.fit(data);
+                }
+                assertIdentical(what + ": parameters after 2 steps", with.params(), without.params());
+
+                for (ComputationGraph g : new ComputationGraph[]{with, without}) {
+                    g.feedForward(data.getFeatures(), true, false);
+                }
+                INDArray epsilon = data.getLabels(0);
+                assertTrue(with.getLayer("conv").backpropGradient(epsilon.dup(), LayerWorkspaceMgr.noWorkspaces())
+                        .getSecond() != null, what);
+                assertEquals(null, without.getLayer("conv").backpropGradient(epsilon.dup(),
+                        LayerWorkspaceMgr.noWorkspaces()).getSecond(), what + ": no input error");
+                ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(without.getConfiguration().toJson());
+                assertEquals(without.getConfiguration(), back, what);
+                NoRecomputeConvolutionLayer read = (NoRecomputeConvolutionLayer)
+                        ((org.deeplearning4j.nn.conf.graph.LayerVertex) back.getVertices().get("conv")).getLayerConf().getLayer();
+                assertTrue(!read.isInputError(), what + ": flag after JSON");
+            }
+        }
+    }
+
+    /** {@code x → frozen 1×1 conv → conv → MSE}: nothing below {@code conv} learns. */
+    private static ComputationGraph belowFrozenGraph(NoRecomputeConvolutionLayer conv, CNN2DFormat format) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
+                .updater(new Sgd(0.05)).graphBuilder()
+                .addInputs("x")
+                .addLayer("below", new org.deeplearning4j.nn.conf.layers.misc.FrozenLayer(new ConvolutionLayer.Builder(1, 1)
+                        .nIn(6).nOut(6).activation(Activation.IDENTITY).dataFormat(format).build()), "x")
+                .addLayer("conv", conv, "below")
+                .addLayer("out", new CnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY)
+                        .format(format).build(), "conv")
+                .setOutputs("out").build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
     @Test
     void rejectsOtherActivations() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
