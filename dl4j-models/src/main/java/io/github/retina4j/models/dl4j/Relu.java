@@ -63,13 +63,8 @@ public final class Relu {
     }
 
     static void forward(INDArray x, INDArray out, boolean vector) {
-        if (vector && dense(x, out)) {
-            run(x.length(), new ByteBuffer[]{bytes(x), bytes(out)},
-                    (b, from, to) -> VectorRelu.relu(b[0], b[1], from, to));
-            fence(x, out);
-        } else {
-            Nd4j.exec(new RectifiedLinear(x, out, 0.0));
-        }
+        apply(vector, (b, from, to) -> VectorRelu.relu(b[0], b[1], from, to),
+                () -> Nd4j.exec(new RectifiedLinear(x, out, 0.0)), x, out);
     }
 
     /** {@code out = max(a + b, 0)}, the end of a residual block; {@code out} may be {@code a} or {@code b}. */
@@ -78,14 +73,10 @@ public final class Relu {
     }
 
     static void addForward(INDArray a, INDArray b, INDArray out, boolean vector) {
-        if (vector && dense(a, b, out)) {
-            run(a.length(), new ByteBuffer[]{bytes(a), bytes(b), bytes(out)},
-                    (buf, from, to) -> VectorRelu.addRelu(buf[0], buf[1], buf[2], from, to));
-            fence(a, b, out);
-        } else {
+        apply(vector, (buf, from, to) -> VectorRelu.addRelu(buf[0], buf[1], buf[2], from, to), () -> {
             Nd4j.exec(new AddOp(a, b, out));
             Nd4j.exec(new RectifiedLinear(out, out, 0.0));
-        }
+        }, a, b, out);
     }
 
     /**
@@ -97,22 +88,34 @@ public final class Relu {
     }
 
     static void backward(INDArray output, INDArray delta, INDArray result, boolean vector) {
-        if (vector && dense(output, delta, result)) {
-            run(output.length(), new ByteBuffer[]{bytes(output), bytes(delta), bytes(result)},
-                    (b, from, to) -> VectorRelu.mask(b[0], b[1], b[2], from, to));
-            fence(output, delta, result);
-        } else {
-            Nd4j.exec(new RectifiedLinearDerivative(output, delta, result));
+        apply(vector, (b, from, to) -> VectorRelu.mask(b[0], b[1], b[2], from, to),
+                () -> Nd4j.exec(new RectifiedLinearDerivative(output, delta, result)), output, delta, result);
+    }
+
+    /** The vector loop over {@code arrays} where they allow it, else the ND4J ops. */
+    private static void apply(boolean vector, Loop loop, Runnable nd4j, INDArray... arrays) {
+        if (!vector || LANES == 0 || !dense(arrays)) {
+            nd4j.run();
+            return;
+        }
+        ByteBuffer[] buffers = new ByteBuffer[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            buffers[i] = bytes(arrays[i]);
+        }
+        run(arrays[0].length(), buffers, loop);
+        // the NIO views do not keep the arrays (and their native memory) alive
+        for (INDArray a : arrays) {
+            Reference.reachabilityFence(a);
         }
     }
 
     /** Float32, same shape, c-order without gaps, and addressable by int byte offsets. */
-    private static boolean dense(INDArray first, INDArray... others) {
-        if (!denseFloat(first) || first.length() > Integer.MAX_VALUE / Float.BYTES) {
+    private static boolean dense(INDArray... arrays) {
+        if (arrays[0].length() > Integer.MAX_VALUE / Float.BYTES) {
             return false;
         }
-        for (INDArray o : others) {
-            if (!denseFloat(o) || !first.equalShapes(o)) {
+        for (INDArray a : arrays) {
+            if (!denseFloat(a) || !arrays[0].equalShapes(a)) {
                 return false;
             }
         }
@@ -150,12 +153,5 @@ public final class Relu {
                 loop.run(buffers, from, to);
             }
         });
-    }
-
-    /** The NIO views do not keep the arrays (and their native memory) alive. */
-    private static void fence(INDArray... arrays) {
-        for (INDArray a : arrays) {
-            Reference.reachabilityFence(a);
-        }
     }
 }

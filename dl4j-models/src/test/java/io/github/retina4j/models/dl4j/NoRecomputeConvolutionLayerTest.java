@@ -62,11 +62,18 @@ class NoRecomputeConvolutionLayerTest {
      */
     private static ComputationGraph graph(Layer conv, int channels, CNN2DFormat format, DataType type, WorkspaceMode ws,
                                           org.nd4j.linalg.learning.config.IUpdater updater, long seed) {
+        return graph(conv, channels, format, type, ws, updater, seed, false);
+    }
+
+    /** {@code x → 1×1 conv "below" (frozen or trainable) → conv → MSE}. */
+    private static ComputationGraph graph(Layer conv, int channels, CNN2DFormat format, DataType type, WorkspaceMode ws,
+                                          org.nd4j.linalg.learning.config.IUpdater updater, long seed, boolean freezeBelow) {
+        Layer below = new ConvolutionLayer.Builder(1, 1).nIn(channels).nOut(channels).activation(Activation.IDENTITY)
+                .dataFormat(format).build();
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(type)
                 .updater(updater).trainingWorkspaceMode(ws).inferenceWorkspaceMode(ws).graphBuilder()
                 .addInputs("x")
-                .addLayer("below", new ConvolutionLayer.Builder(1, 1).nIn(channels).nOut(channels)
-                        .activation(Activation.IDENTITY).dataFormat(format).build(), "x")
+                .addLayer("below", freezeBelow ? new org.deeplearning4j.nn.conf.layers.misc.FrozenLayer(below) : below, "x")
                 .addLayer("conv", conv, "below")
                 .addLayer("out", new CnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY)
                         .format(format).build(), "conv")
@@ -347,8 +354,11 @@ class NoRecomputeConvolutionLayerTest {
                 java.util.function.Supplier<NoRecomputeConvolutionLayer> conv = () -> NoRecomputeConvolutionLayer.of(
                         new ConvolutionLayer.Builder(k[0], k[0]).nIn(6).nOut(10).stride(k[1], k[1]).padding(k[2], k[2])
                                 .convolutionMode(ConvolutionMode.Truncate).activation(Activation.RELU).dataFormat(format));
-                ComputationGraph with = belowFrozenGraph(conv.get(), format);
-                ComputationGraph without = belowFrozenGraph(conv.get().withoutInputError(), format);
+                // nothing below "conv" learns
+                ComputationGraph with = graph(conv.get(), 6, format, DataType.FLOAT, WorkspaceMode.ENABLED,
+                        new Sgd(0.05), 5, true);
+                ComputationGraph without = graph(conv.get().withoutInputError(), 6, format, DataType.FLOAT,
+                        WorkspaceMode.ENABLED, new Sgd(0.05), 5, true);
                 without.setParams(with.params().dup());
                 Nd4j.getRandom().setSeed(17);
                 INDArray x = Nd4j.randn(DataType.FLOAT, 2, 6, 7, 9);
@@ -388,22 +398,6 @@ class NoRecomputeConvolutionLayerTest {
                 assertTrue(!read.isInputError(), what + ": flag after JSON");
             }
         }
-    }
-
-    /** {@code x → frozen 1×1 conv → conv → MSE}: nothing below {@code conv} learns. */
-    private static ComputationGraph belowFrozenGraph(NoRecomputeConvolutionLayer conv, CNN2DFormat format) {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.FLOAT)
-                .updater(new Sgd(0.05)).graphBuilder()
-                .addInputs("x")
-                .addLayer("below", new org.deeplearning4j.nn.conf.layers.misc.FrozenLayer(new ConvolutionLayer.Builder(1, 1)
-                        .nIn(6).nOut(6).activation(Activation.IDENTITY).dataFormat(format).build()), "x")
-                .addLayer("conv", conv, "below")
-                .addLayer("out", new CnnLossLayer.Builder().lossFunction(new LossMSE()).activation(Activation.IDENTITY)
-                        .format(format).build(), "conv")
-                .setOutputs("out").build();
-        ComputationGraph g = new ComputationGraph(conf);
-        g.init();
-        return g;
     }
 
     @Test
