@@ -225,8 +225,8 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         INDArray w2 = weights.reshape('c', out, in);
         INDArray weightGrad = weightGradientBlock();
         INDArray weightGrad2 = weightGrad.reshape('c', out, in);   // a view of the parameter gradient
-        INDArray eps = inputError() ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c')
-                : null;
+        INDArray eps = inputError()
+                ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c') : null;
         INDArray dc = dense(delta);
         INDArray x3 = dense(x).reshape('c', n, in, hw);
         INDArray d3 = dc.reshape('c', n, out, hw);
