@@ -1,5 +1,6 @@
 package io.github.retina4j.train;
 
+import io.github.retina4j.models.dl4j.GradientWorkspaceSizing;
 import io.github.retina4j.models.optimize.WarmupStepSchedule;
 
 import io.github.retina4j.models.optimize.MomentumSgd;
@@ -138,6 +139,7 @@ public final class Trainer {
 
         GlobalGradientNormClipping clipping = config.maxGradNorm() > 0 ? new GlobalGradientNormClipping(config.maxGradNorm()) : null;
         List<TrainingListener> listeners = new ArrayList<>();
+        listeners.add(new GradientWorkspaceSizing());
         if (clipping != null) {
             listeners.add(clipping);
         }

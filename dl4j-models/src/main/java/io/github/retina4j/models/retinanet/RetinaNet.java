@@ -9,6 +9,7 @@ import io.github.retina4j.models.backbone.SmallBackboneConfig;
 import io.github.retina4j.models.fpn.FpnConfig;
 import io.github.retina4j.models.heads.HeadConfig;
 import org.nd4j.linalg.learning.config.Adam;
+import io.github.retina4j.models.dl4j.GradientWorkspaceSizing;
 import io.github.retina4j.models.dl4j.DualBackendVertex;
 import io.github.retina4j.models.dl4j.OneDnnSupport;
 import io.github.retina4j.models.dl4j.VertexBackend;
@@ -154,10 +155,14 @@ public final class RetinaNet {
         return conf;
     }
 
-    /** A freshly initialised graph for {@code c}. */
+    /**
+     * A freshly initialised graph for {@code c}, listened to by {@link GradientWorkspaceSizing} (DL4J's
+     * {@code setListeners} replaces it: add it to the new list, or use {@code addListeners}).
+     */
     public static ComputationGraph build(RetinaNetConfig c) {
         ComputationGraph graph = new ComputationGraph(configuration(c));
         graph.init();
+        graph.addListeners(new GradientWorkspaceSizing());
         return graph;
     }
 
