@@ -268,9 +268,8 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
         INDArray dc = dense(delta);
         INDArray weightGrad = weightGradientBlock();
         INDArray biasGrad = c.hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
-        boolean error = inputError();
-        INDArray eps = workspaceMgr.createUninitialized(error ? ArrayType.ACTIVATION_GRAD : ArrayType.BP_WORKING_MEM,
-                x.dataType(), x.shape(), 'c');
+        INDArray eps = inputError()
+                ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, x.dataType(), x.shape(), 'c') : null;
         long in = weights.size(1);
         long out = weights.size(0);
         if (k[0] == 1 && k[1] == 1 && p[0] == 0 && p[1] == 0) {
@@ -283,16 +282,16 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
                     sampled.shape(), 'c').assign(sampled) : xc;
             long rows = xs.length() / in;
             INDArray d2 = dc.reshape('c', rows, out);
-            INDArray es = strided ? workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(),
-                    xs.shape(), 'c') : eps;
-            if (error) {
+            if (eps != null) {
+                INDArray es = strided ? workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(),
+                        xs.shape(), 'c') : eps;
                 Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(d2, weights.reshape('c', out, in))
                         .addOutputs(es.reshape('c', rows, in)).build());
-            }
-            if (strided && error) {
-                eps.assign(0);
-                eps.get(NDArrayIndex.all(), NDArrayIndex.interval(0, st[0], x.size(1)),
-                        NDArrayIndex.interval(0, st[1], x.size(2)), NDArrayIndex.all()).assign(es);
+                if (strided) {
+                    eps.assign(0);
+                    eps.get(NDArrayIndex.all(), NDArrayIndex.interval(0, st[0], x.size(1)),
+                            NDArrayIndex.interval(0, st[1], x.size(2)), NDArrayIndex.all()).assign(es);
+                }
             }
             Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(d2, xs.reshape('c', rows, in))
                     .addOutputs(weightGrad.reshape('c', out, in)).addIntegerArguments(1, 0, 0).build());
@@ -300,14 +299,17 @@ public class NoRecomputeConvolutionLayerImpl extends ConvolutionLayer {
                 d2.sum(biasGrad.reshape(out), 0);
             }
         } else {
+            // conv2d_bp computes the input error in any case; without one it goes to scratch memory
+            INDArray errorOut = eps != null ? eps
+                    : workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(), x.shape(), 'c');
             DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d_bp")
                     .addIntegerArguments(k[0], k[1], st[0], st[1], p[0], p[1], d[0], d[1], PADDING_EXPLICIT,
                             DATA_FORMAT_NHWC, WEIGHTS_OIYX);
             if (biasGrad != null) {
                 op.addInputs(xc, weights, getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, true, workspaceMgr)
-                        .reshape(out), dc).addOutputs(eps, weightGrad, biasGrad.reshape(out));
+                        .reshape(out), dc).addOutputs(errorOut, weightGrad, biasGrad.reshape(out));
             } else {
-                op.addInputs(xc, weights, dc).addOutputs(eps, weightGrad);
+                op.addInputs(xc, weights, dc).addOutputs(errorOut, weightGrad);
             }
             Nd4j.exec(op.build());
         }
