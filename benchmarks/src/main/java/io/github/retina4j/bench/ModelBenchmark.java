@@ -14,6 +14,7 @@ import io.github.retina4j.models.heads.HeadConfig;
 import io.github.retina4j.models.inference.DetectionPostProcessor;
 import io.github.retina4j.data.transform.ImageMeta;
 import io.github.retina4j.models.io.PostProcessConfig;
+import io.github.retina4j.models.optimize.MomentumSgd;
 import io.github.retina4j.models.retinanet.RetinaNet;
 import io.github.retina4j.models.retinanet.RetinaNetConfig;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -105,9 +106,10 @@ public final class ModelBenchmark {
         RetinaNetConfig.Builder b = new RetinaNetConfig.Builder(classes).backbone(ResNetConfig.of(50))
                 .fpn(FpnConfig.torchvision()).head(HeadConfig.paper())
                 .classLoss(new SigmoidFocalLoss()).boxLoss(new L1Loss())
-                // Momentum SGD as in training, at learning rate 0: the same update arithmetic, but the randomly
-                // initialised network (no trained BN statistics) does not diverge to NaN over the timed steps.
-                .updater(new org.nd4j.linalg.learning.config.Nesterovs(0.0, 0.9));
+                // The recipe's optimiser (momentum SGD with the config's weight decay, given to torchvision's side
+                // too) at learning rate 0: the same update arithmetic, but the randomly initialised network (no
+                // trained BN statistics) does not diverge to NaN over the timed steps.
+                .updater(new MomentumSgd(0.0, MomentumSgd.MMDET_MOMENTUM));
         if (model.equals("libra")) {
             b.balancedPyramid(BfpConfig.paper()).boxLoss(new BalancedL1Loss());
         }
@@ -304,7 +306,7 @@ public final class ModelBenchmark {
         }
         Map<String, Double> result = BenchStats.pythonResults("  torchvision: ", TORCH_SCRIPT, String.valueOf(h),
                 String.valueOf(w), String.valueOf(warmup), String.valueOf(iterations), String.valueOf(threads),
-                String.valueOf(classes));
+                String.valueOf(classes), String.valueOf(config(model, classes).weightDecay()));
         if (result == null || !result.containsKey("train") || !result.containsKey("forward")) {
             System.out.println("  torchvision: no timings, no ratio");
             return null;
@@ -320,6 +322,7 @@ public final class ModelBenchmark {
             "from torchvision.models.detection.backbone_utils import _resnet_fpn_extractor",
             "from torchvision.models.detection.retinanet import RetinaNet",
             "h, w, warm, iters, threads, classes = map(int, sys.argv[1:7])",
+            "wd = float(sys.argv[7])",
             "torch.set_num_threads(threads); torch.manual_seed(0)",
             "body = torchvision.models.resnet50(weights=None, norm_layer=misc.FrozenBatchNorm2d)",
             "backbone = _resnet_fpn_extractor(body, 3, returned_layers=[2, 3, 4], extra_blocks=LastLevelP6P7(256, 256))",
@@ -336,7 +339,7 @@ public final class ModelBenchmark {
             "print('forward', [round(t, 3) for t in ts[warm:]])",
             "print('RESULT forward', statistics.median(ts[warm:]))",
             "model.train()",
-            "opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-4, momentum=0.9)",
+            "opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.0, momentum=0.9, weight_decay=wd)",
             "imgs = [torch.rand(3, h, w) for _ in range(2)]",
             "tg = [{'boxes': torch.tensor([[10., 20., 200., 220.], [50., 60., 120., 90.]]), 'labels': torch.tensor([1, 2])} for _ in range(2)]",
             "ts = []",

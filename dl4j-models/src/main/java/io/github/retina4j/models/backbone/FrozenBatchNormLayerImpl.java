@@ -1,6 +1,5 @@
 package io.github.retina4j.models.backbone;
 
-import io.github.retina4j.models.dl4j.Relu;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -45,8 +44,8 @@ public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
         return false;
     }
 
-    /** x · scale + shift into a new array of {@code type}. */
-    private INDArray affine(LayerWorkspaceMgr mgr, ArrayType type) {
+    /** x · scale + shift, then ReLU if {@code relu}, into a new array of {@code type}. */
+    private INDArray affine(LayerWorkspaceMgr mgr, ArrayType type, boolean relu) {
         boolean last = channelsLast();
         if (input.rank() != 4 || input.size(last ? 3 : 1) != layerConf().getChannels()) {
             throw new IllegalArgumentException("FrozenBatchNormLayer " + layerConf().getLayerName() + ": expected input "
@@ -55,20 +54,12 @@ public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
         }
         INDArray x = ChannelAffine.dense(input.castTo(dataType));
         INDArray out = mgr.createUninitialized(type, dataType, x.shape(), 'c');
-        scale(x, vector(FrozenBatchNormParams.SCALE), vector(FrozenBatchNormParams.SHIFT), out);
+        ChannelAffine.forward(x, vector(FrozenBatchNormParams.SCALE), vector(FrozenBatchNormParams.SHIFT), relu, last, out);
         return out;
     }
 
     private boolean channelsLast() {
         return layerConf().getDataFormat() == CNN2DFormat.NHWC;
-    }
-
-    private void scale(INDArray x, double[] scale, double[] shift, INDArray out) {
-        if (channelsLast()) {
-            ChannelAffine.applyChannelsLast(x, scale, shift, out);
-        } else {
-            ChannelAffine.apply(x, scale, shift, out);
-        }
     }
 
     private double[] vector(String key) {
@@ -78,10 +69,8 @@ public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
         assertInputSet(false);
-        INDArray out = affine(mgr, ArrayType.ACTIVATIONS);
-        if (plainRelu()) {
-            Relu.forward(out, out);
-        } else {
+        INDArray out = affine(mgr, ArrayType.ACTIVATIONS, plainRelu());
+        if (!plainRelu()) {
             out = layerConf().getActivationFn().getActivation(out, training);
         }
         // in a fit the output stays valid until the backward pass (DL4J keeps every activation of a fit)
@@ -109,23 +98,23 @@ public class FrozenBatchNormLayerImpl extends BaseLayer<FrozenBatchNormLayer> {
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
         assertInputSet(true);
         // dL/dz through the activation: identity passes the error on, ReLU masks it with the training output
-        // (relu'(z) = relu(z) > 0), anything else recomputes z (one pass) for its derivative
-        INDArray delta;
-        if (layerConf().getActivationFn() instanceof ActivationIdentity) {
-            delta = epsilon;
-        } else if (lastOutput != null && lastInput == input) {
-            delta = mgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, epsilon.shape(), 'c');
-            Relu.backward(lastOutput, epsilon, delta);
+        // (relu'(z) = relu(z) > 0, in the same pass as the scale), anything else recomputes z (one pass) for its
+        // derivative
+        double[] scale = vector(FrozenBatchNormParams.SCALE);
+        INDArray epsOut = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, epsilon.shape(), 'c');
+        if (lastOutput != null && lastInput == input) {
+            ChannelAffine.backward(lastOutput, ChannelAffine.dense(epsilon.castTo(dataType)), scale, channelsLast(), epsOut);
             lastOutput = null;
             lastInput = null;
         } else {
-            recomputes++;
-            INDArray z = affine(mgr, ArrayType.BP_WORKING_MEM);
-            delta = layerConf().getActivationFn().backprop(z, epsilon).getFirst();
+            INDArray delta = epsilon;
+            if (!(layerConf().getActivationFn() instanceof ActivationIdentity)) {
+                recomputes++;
+                INDArray z = affine(mgr, ArrayType.BP_WORKING_MEM, false);
+                delta = layerConf().getActivationFn().backprop(z, epsilon).getFirst();
+            }
+            ChannelAffine.forward(ChannelAffine.dense(delta.castTo(dataType)), scale, null, false, channelsLast(), epsOut);
         }
-        delta = ChannelAffine.dense(delta.castTo(dataType));
-        INDArray epsOut = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, delta.shape(), 'c');
-        scale(delta, vector(FrozenBatchNormParams.SCALE), null, epsOut);
         Gradient g = new DefaultGradient();
         if (gradientViews != null) {
             for (String key : new String[] {FrozenBatchNormParams.SCALE, FrozenBatchNormParams.SHIFT}) {

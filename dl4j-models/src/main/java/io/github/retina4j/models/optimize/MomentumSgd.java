@@ -1,5 +1,6 @@
 package io.github.retina4j.models.optimize;
 
+import io.github.retina4j.models.dl4j.VectorPasses;
 import java.util.Map;
 import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,8 +13,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * SGD with classical (heavy-ball) momentum exactly as PyTorch's {@code torch.optim.SGD}
  * (dampening 0, no Nesterov), the optimiser of mmdetection's RetinaNet:
  * {@code v ← μ·v + g; θ ← θ − lr·v}. Hand-written because DL4J only ships Nesterov momentum
- * ({@code Nesterovs}), whose update differs. Weight decay is DL4J's {@code l2} regularisation, which,
- * like PyTorch's {@code weight_decay}, is added to the gradient before the momentum step.
+ * ({@code Nesterovs}), whose update differs. Weight decay is {@link L2WeightDecay}, which, like PyTorch's
+ * {@code weight_decay}, is added to the gradient before the momentum step.
  */
 public final class MomentumSgd implements IUpdater {
 
@@ -157,8 +158,14 @@ public final class MomentumSgd implements IUpdater {
         @Override
         public void applyUpdater(INDArray gradient, int iteration, int epoch) {
             double lr = config.getLearningRate(iteration, epoch);
-            v.muli(config.momentum).addi(gradient);
-            gradient.assign(v).muli(lr);
+            if (VectorPasses.applies(v, gradient)) {
+                // one pass instead of DL4J's four ops over the whole block (DESIGN §10.17)
+                float mu = (float) config.momentum;
+                VectorPasses.run((b, from, to) -> VectorSgd.momentum(b[0], b[1], mu, (float) lr, from, to), v, gradient);
+            } else {
+                v.muli(config.momentum).addi(gradient);
+                gradient.assign(v).muli(lr);
+            }
         }
     }
 }

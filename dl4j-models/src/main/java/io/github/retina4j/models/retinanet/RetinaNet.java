@@ -16,7 +16,9 @@ import io.github.retina4j.models.dl4j.VertexBackend;
 import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
 import io.github.retina4j.models.fpn.FeaturePyramid;
 import io.github.retina4j.models.heads.RetinaHead;
+import io.github.retina4j.models.optimize.L2WeightDecay;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import java.util.List;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffVertex;
@@ -130,7 +132,10 @@ public final class RetinaNet {
                 .dataType(c.dataType())
                 .updater(c.updater());
         if (c.weightDecay() > 0) {
-            nn.weightDecay(c.weightDecay()).weightDecayBias(c.weightDecay());
+            // PyTorch's weight_decay: λ·θ joins the gradient before the updater. DL4J's weightDecay would subtract
+            // lr·λ·θ after the momentum step instead (decoupled, as AdamW), which differs under momentum.
+            nn.regularization(List.of(new L2WeightDecay(c.weightDecay())))
+                    .regularizationBias(List.of(new L2WeightDecay(c.weightDecay())));
         }
         ComputationGraphConfiguration.GraphBuilder g = nn.graphBuilder().addInputs(INPUT);
         BackboneConfig.FeatureMaps c345 = c.backbone().addTo(g, INPUT);

@@ -33,12 +33,12 @@ class ReluTest {
     void surefireRunsTheVectorLoops() {
         assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
                 "the tests' JVM adds jdk.incubator.vector (surefire argLine)");
-        assumeTrue(Relu.vectorised(), "vectors narrower than 256 bits: the ND4J ops run");
+        assumeTrue(VectorPasses.enabled(), "vectors narrower than 256 bits: the ND4J ops run");
     }
 
     @Test
     void vectorLoopsGiveTheNd4jOpsResults() {
-        assumeTrue(Relu.vectorised(), "vectors narrower than 256 bits: only the ND4J ops run");
+        assumeTrue(VectorPasses.enabled(), "vectors narrower than 256 bits: only the ND4J ops run");
         for (long[] shape : SHAPES) {
             INDArray x = values(DataType.FLOAT, shape, 1);
             INDArray y = values(DataType.FLOAT, shape, 2);

@@ -3,8 +3,12 @@ package io.github.retina4j.models.optimize;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static io.github.retina4j.testsupport.ExactArrays.assertIdentical;
 
+import io.github.retina4j.models.dl4j.VectorPasses;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -28,6 +32,28 @@ class MomentumSgdTest {
         // buf = 0.9*[1,-2] + [0.5,0.5] = [1.4, -1.3]
         assertArrayEquals(new double[] {0.14, -0.13}, g2.toDoubleVector(), 1e-12);
         assertArrayEquals(new double[] {1.4, -1.3}, state.toDoubleVector(), 1e-12, "state lives in the view array");
+    }
+
+    /** The vector pass against the ND4J ops it replaces, on float state and gradient views at an offset. */
+    @Test
+    void theVectorPassGivesTheNd4jOps() {
+        for (long n : new long[] {37, 3 * 3 * 64 * 67 + 5}) {
+            Nd4j.getRandom().setSeed(n);
+            INDArray flatState = Nd4j.zeros(DataType.FLOAT, 1, n + 3);
+            INDArray state = flatState.get(NDArrayIndex.point(0), NDArrayIndex.interval(3, n + 3)).reshape(1, n);
+            assumeTrue(VectorPasses.applies(state, state), "vector loops not usable in this JVM");
+            GradientUpdater<?> u = new MomentumSgd(0.05, 0.9).instantiate(state, true);
+            INDArray v = Nd4j.zeros(DataType.FLOAT, 1, n);
+            for (int step = 0; step < 3; step++) {
+                INDArray g = Nd4j.randn(DataType.FLOAT, 1, n);
+                INDArray expected = g.dup();
+                v.muli(0.9).addi(expected);
+                expected.assign(v).muli(0.05);
+                u.applyUpdater(g, step, 0);
+                assertIdentical("update, step " + step + ", " + n + " elements", expected, g);
+                assertIdentical("velocity, step " + step + ", " + n + " elements", v, state);
+            }
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.github.retina4j.models.fpn.BalancedFeaturePyramid;
 import io.github.retina4j.models.fpn.BfpConfig;
 import io.github.retina4j.models.fpn.FpnConfig;
 import io.github.retina4j.models.heads.HeadConfig;
+import io.github.retina4j.models.optimize.MomentumSgd;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -183,6 +184,49 @@ class RetinaNetTest {
             INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 128, 160);
             assertIdentical(model + ": inference with and without workspaces", c.output(x)[0], a.output(x)[0]);
         }
+    }
+
+    /**
+     * torch.optim.SGD(lr, momentum=μ, weight_decay=λ), mmdetection's optimiser: v ← μ·v + (g + λ·θ); θ ← θ − lr·v.
+     * Two steps, because one step cannot tell this from decoupled weight decay (θ ← θ − lr·(μ·v + g) − lr·λ·θ), which
+     * differs from the second step on by lr·μ·λ·θ.
+     */
+    @Test
+    void weightDecayJoinsTheGradientBeforeTheMomentumAsInTorch() {
+        // double runs DL4J's ops, float the vector loops where the machine has them
+        weightDecayAsInTorch(DataType.DOUBLE, 1e-12);
+        weightDecayAsInTorch(DataType.FLOAT, 1e-6);
+    }
+
+    private static void weightDecayAsInTorch(DataType type, double tolerance) {
+        double lr = 0.05;
+        double momentum = 0.9;
+        double decay = 0.01;
+        ComputationGraph g = RetinaNet.build(small(3).dataType(type)
+                .updater(new MomentumSgd(lr, momentum)).weightDecay(decay).build());
+        MultiDataSet batch = randomBatch(g, 2, 64, 17);
+        INDArray theta = g.params().dup();
+        INDArray velocity = Nd4j.zeros(type, theta.shape());
+        for (int step = 0; step < 2; step++) {
+            INDArray gradient = lossGradient(g, batch);
+            velocity.muli(momentum).addi(gradient).addi(theta.mul(decay));
+            theta.subi(velocity.mul(lr));
+            g.fit(batch);
+            INDArray actual = g.params();
+            double scale = theta.norm2Number().doubleValue();
+            assertEquals(0, actual.sub(theta).norm2Number().doubleValue() / scale, tolerance, type + ", step " + step);
+        }
+    }
+
+    /** dL/dθ of the loss alone (DL4J adds regularisation inside the updater), as a copy. */
+    private static INDArray lossGradient(ComputationGraph g, MultiDataSet batch) {
+        g.setInputs(batch.getFeatures());
+        g.setLabels(batch.getLabels());
+        g.setLayerMaskArrays(batch.getFeaturesMaskArrays(), batch.getLabelsMaskArrays());
+        g.computeGradientAndScore();
+        INDArray gradient = g.gradient().gradient().dup();
+        g.clearLayerMaskArrays();
+        return gradient;
     }
 
     private static MultiDataSet randomBatch(ComputationGraph g, int n, int size, long seed) {
