@@ -1,10 +1,8 @@
 package io.github.retina4j.models.fpn;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,24 +12,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * i pools the window {@code [floor(i·in/out), ceil((i+1)·in/out))} (windows may overlap, and may be single
  * positions when out > in); the gradient goes to the first maximum of the window in row-major order.
  *
- * <p>Max pooling over a rectangle is separable: the row-wise window maxima along W (with the first arg-max column),
- * then their maxima along H (first arg-max row) pick exactly torch's element. Each 1-D step is K native gathers of
- * the window's k-th position (k &lt; K, the longest window; shorter windows repeat their last position, which never
- * wins a strict comparison) and element-wise maxima. The backward pass recomputes the arg-max offsets (nothing is
- * kept between passes, so DL4J workspaces cannot invalidate it) and sends each output's gradient to its window's
- * k-th position through the transposed gathers ({@link AxisSelection#transposeGather}).
+ * <p>Forward and backward are torch's loops, plane by plane ({@link ResizePlanes}): the window's maximum starts at
+ * −∞ at its first position and moves to a later element that is greater or NaN (so a NaN wins, as in torch), and the
+ * backward pass recomputes that arg-max (nothing is kept between passes, so DL4J workspaces cannot invalidate it) and
+ * adds each output's gradient there, in output order.
  *
  * <p>Where in = f·out on both axes (the windows are the disjoint f×f blocks, e.g. P3 → P4 with inputs padded to
  * 32) the native {@code maxpool2d} op and its gradient give the identical result faster (ties included: checked
- * against torch on integer-valued inputs). Not reproduced: torch lets a NaN win its window; here NaN handling is
- * whatever the element-wise maximum does (a network producing NaN is stopped by the trainer anyway).
+ * against torch on integer-valued inputs); there NaN handling is libnd4j's.
  */
 public final class AdaptiveMaxPool implements SpatialResize {
     /** The only instance: the pooling has no settings. */
     public static final AdaptiveMaxPool INSTANCE = new AdaptiveMaxPool();
     /** Bound on cached window maps. */
     private static final int MAX_CACHED = 1024;
-    private static final Map<Long, AxisSelection[]> CACHE = new ConcurrentHashMap<>();
+    private static final Map<Long, int[][]> CACHE = new ConcurrentHashMap<>();
 
     /** Tests switch the disjoint-block {@code maxpool2d} path off to check the general path on the same sizes. */
     static volatile boolean disjointBlockPath = true;
@@ -49,8 +44,8 @@ public final class AdaptiveMaxPool implements SpatialResize {
         return (int) (((long) (i + 1) * in + out - 1) / out);
     }
 
-    /** The k-th position of every window, k = 0..K−1 (clamped to the window's last position). */
-    static AxisSelection[] windowOffsets(int in, int out) {
+    /** Window bounds along an axis: {@code [starts, ends]}, cached per size pair. */
+    static int[][] windows(int in, int out) {
         if (in < 1 || out < 1) {
             throw new IllegalArgumentException("AdaptiveMaxPool: sizes must be positive, in=" + in + ", out=" + out);
         }
@@ -58,20 +53,29 @@ public final class AdaptiveMaxPool implements SpatialResize {
             CACHE.clear();
         }
         return CACHE.computeIfAbsent(((long) in << 32) | out, key -> {
-            int k = 0;
+            int[][] b = new int[2][out];
             for (int i = 0; i < out; i++) {
-                k = Math.max(k, windowEnd(i, in, out) - windowStart(i, in, out));
+                b[0][i] = windowStart(i, in, out);
+                b[1][i] = windowEnd(i, in, out);
             }
-            AxisSelection[] offsets = new AxisSelection[k];
-            for (int o = 0; o < k; o++) {
-                int[] src = new int[out];
-                for (int i = 0; i < out; i++) {
-                    src[i] = Math.min(windowStart(i, in, out) + o, windowEnd(i, in, out) - 1);
-                }
-                offsets[o] = new AxisSelection(src, in);
-            }
-            return offsets;
+            return b;
         });
+    }
+
+    /** torch's arg-max of window (rows r0..r1, columns c0..c1) in a row-major plane of width {@code width}. */
+    private static int argMax(double[] plane, int width, int r0, int r1, int c0, int c1) {
+        int best = r0 * width + c0;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int r = r0; r < r1; r++) {
+            for (int c = c0, at = r * width + c0; c < c1; c++, at++) {
+                double v = plane[at];
+                if (v > max || Double.isNaN(v)) {
+                    max = v;
+                    best = at;
+                }
+            }
+        }
+        return best;
     }
 
     @Override
@@ -84,8 +88,14 @@ public final class AdaptiveMaxPool implements SpatialResize {
             Nd4j.exec(DynamicCustomOp.builder("maxpool2d").addInputs(x).addIntegerArguments(poolArgs(inH / h, inW / w))
                     .addOutputs(out).build());
         } else {
-            INDArray rowMax = windowMax(x, 3, windowOffsets(inW, w), false)[0];
-            out.assign(windowMax(rowMax, 2, windowOffsets(inH, h), false)[0]);
+            int[][] rows = windows(inH, h), cols = windows(inW, w);
+            ResizePlanes.run((in, o) -> {
+                for (int i = 0, k = 0; i < h; i++) {
+                    for (int j = 0; j < w; j++) {
+                        o[k++] = in[0][argMax(in[0], inW, rows[0][i], rows[1][i], cols[0][j], cols[1][j])];
+                    }
+                }
+            }, out, x);
         }
     }
 
@@ -99,11 +109,15 @@ public final class AdaptiveMaxPool implements SpatialResize {
             Nd4j.exec(DynamicCustomOp.builder("maxpool2d_bp").addInputs(x, gradOut)
                     .addIntegerArguments(poolArgs(inH / h, inW / w)).addOutputs(gradIn).build());
         } else {
-            AxisSelection[] cols = windowOffsets(inW, w), rows = windowOffsets(inH, h);
-            INDArray[] alongW = windowMax(x, 3, cols, true);
-            INDArray[] alongH = windowMax(alongW[0], 2, rows, true);
-            INDArray gradRowMax = routeToOffsets(gradOut, alongH[1], rows, 2);
-            gradIn.assign(routeToOffsets(gradRowMax, alongW[1], cols, 3));
+            int[][] rows = windows(inH, h), cols = windows(inW, w);
+            ResizePlanes.run((in, o) -> {
+                java.util.Arrays.fill(o, 0, inH * inW, 0.0);
+                for (int i = 0, k = 0; i < h; i++) {
+                    for (int j = 0; j < w; j++) {
+                        o[argMax(in[0], inW, rows[0][i], rows[1][i], cols[0][j], cols[1][j])] += in[1][k++];
+                    }
+                }
+            }, gradIn, x, gradOut);
         }
     }
 
@@ -114,34 +128,5 @@ public final class AdaptiveMaxPool implements SpatialResize {
     /** libnd4j pooling iArgs: kernel = stride = block, no padding, no dilation, truncate mode, NCHW. */
     private static int[] poolArgs(int fh, int fw) {
         return new int[]{fh, fw, fh, fw, 0, 0, 1, 1, 0, 0, 0};
-    }
-
-    /**
-     * Window maxima along {@code axis}: {@code [max]}, or {@code [max, offset]} when {@code withOffsets},
-     * where offset (in x's data type) is the first k whose gathered value is the maximum (strict comparison).
-     */
-    private static INDArray[] windowMax(INDArray x, int axis, AxisSelection[] offsets, boolean withOffsets) {
-        INDArray best = offsets[0].gather(x, axis, null);
-        DataType type = x.dataType();
-        INDArray arg = !withOffsets ? null : Nd4j.zeros(type, best.shape());
-        for (int k = 1; k < offsets.length; k++) {
-            INDArray v = offsets[k].gather(x, axis, null);
-            if (arg != null) {
-                INDArray better = v.gt(best).castTo(type);
-                arg.muli(better.rsub(1.0)).addi(better.muli(k)); // arg = better ? k : arg
-            }
-            best = Transforms.max(best, v, false);
-        }
-        return arg == null ? new INDArray[]{best} : new INDArray[]{best, arg};
-    }
-
-    /** Gradient w.r.t. the input of {@link #windowMax}: each output's gradient goes to its window's winning offset. */
-    private static INDArray routeToOffsets(INDArray grad, INDArray offset, AxisSelection[] offsets, int axis) {
-        INDArray sum = null;
-        for (int k = 0; k < offsets.length; k++) {
-            INDArray part = offsets[k].transposeGather(grad.mul(offset.eq(k).castTo(grad.dataType())), axis);
-            sum = sum == null ? part : sum.addi(part);
-        }
-        return sum;
     }
 }

@@ -15,9 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *          min(floor(i · scale), in − 1)      otherwise, scale = (float) in / out, float32 arithmetic</pre>
  * (the float32 product matters: it can round across an integer where exact arithmetic would not).
  *
- * <p>Forward: a native gather along H then W (= R·x·Cᵀ with 0/1 selection matrices R, C). Backward: Rᵀ·g·C, done
- * as the transposed gathers of {@link AxisSelection} (repeated sources sum their gradients in output order, as
- * torch's backward loop does). Where every source index is {@code i / f} for integer
+ * <p>Forward and backward are torch's loops, plane by plane ({@link ResizePlanes}): the backward pass adds each
+ * output's gradient to its source in output order, as torch's does. Where every source index is {@code i / f} for integer
  * factors (e.g. the 2× steps between P3, P4 and P5 when inputs are padded to 32), the native {@code upsampling2d}
  * op and its gradient give the identical result faster.
  */
@@ -26,7 +25,7 @@ public final class NearestResize implements SpatialResize {
     public static final NearestResize INSTANCE = new NearestResize();
     /** Bound on cached index maps (multi-scale training sees a few hundred sizes at most). */
     private static final int MAX_CACHED = 1024;
-    private static final Map<Long, AxisSelection> CACHE = new ConcurrentHashMap<>();
+    private static final Map<Long, int[]> CACHE = new ConcurrentHashMap<>();
 
     /** Tests switch the integer-factor {@code upsampling2d} path off to check the general path on the same sizes. */
     static volatile boolean integerFactorPath = true;
@@ -53,47 +52,71 @@ public final class NearestResize implements SpatialResize {
         return src;
     }
 
-    static AxisSelection axis(int in, int out) {
+    /** torch's source indices, cached per size pair (they are asked for on every pass). */
+    static int[] axis(int in, int out) {
         if (CACHE.size() > MAX_CACHED) {
             CACHE.clear();
         }
-        return CACHE.computeIfAbsent(((long) in << 32) | out, k -> new AxisSelection(sourceIndices(in, out), in));
+        return CACHE.computeIfAbsent(((long) in << 32) | out, k -> sourceIndices(in, out));
+    }
+
+    /** f if {@code source} is exactly {@code i / f} (nearest upsampling by an integer factor f ≥ 1), else 0. */
+    private static int upsamplingFactor(int[] source, int in) {
+        int f = source.length % in == 0 ? source.length / in : 0;
+        for (int i = 0; f > 0 && i < source.length; i++) {
+            if (source[i] != i / f) {
+                f = 0;
+            }
+        }
+        return f;
     }
 
     @Override
     public void forward(INDArray x, INDArray out) {
         checkShapes(x, out);
-        AxisSelection rows = axis((int) x.size(2), (int) out.size(2));
-        AxisSelection cols = axis((int) x.size(3), (int) out.size(3));
-        int fh = rows.upsamplingFactor(), fw = cols.upsamplingFactor();
-        if (rows.isIdentity() && cols.isIdentity()) {
+        int inW = (int) x.size(3), w = (int) out.size(3);
+        int[] rows = axis((int) x.size(2), (int) out.size(2));
+        int[] cols = axis(inW, w);
+        int fh = upsamplingFactor(rows, (int) x.size(2)), fw = upsamplingFactor(cols, inW);
+        if (fh == 1 && fw == 1) {
             out.assign(x);
         } else if (integerFactorPath && fh > 0 && fw > 0) {
             Nd4j.exec(DynamicCustomOp.builder("upsampling2d").addInputs(x)
                     .addIntegerArguments(fh, fw, 1 /* NCHW */).addOutputs(out).build());
-        } else if (rows.isIdentity()) {
-            cols.gather(x, 3, out);
-        } else if (cols.isIdentity()) {
-            rows.gather(x, 2, out);
         } else {
-            cols.gather(rows.gather(x, 2, null), 3, out);
+            ResizePlanes.run((in, o) -> {
+                for (int i = 0, k = 0; i < rows.length; i++) {
+                    int r = rows[i] * inW;
+                    for (int j = 0; j < w; j++) {
+                        o[k++] = in[0][r + cols[j]];
+                    }
+                }
+            }, out, x);
         }
     }
 
     @Override
     public void backward(INDArray x, INDArray gradOut, INDArray gradIn) {
         checkShapes(x, gradOut);
-        AxisSelection rows = axis((int) x.size(2), (int) gradOut.size(2));
-        AxisSelection cols = axis((int) x.size(3), (int) gradOut.size(3));
-        int fh = rows.upsamplingFactor(), fw = cols.upsamplingFactor();
-        if (rows.isIdentity() && cols.isIdentity()) {
+        int inH = (int) x.size(2), inW = (int) x.size(3), w = (int) gradOut.size(3);
+        int[] rows = axis(inH, (int) gradOut.size(2));
+        int[] cols = axis(inW, w);
+        int fh = upsamplingFactor(rows, inH), fw = upsamplingFactor(cols, inW);
+        if (fh == 1 && fw == 1) {
             gradIn.assign(gradOut);
         } else if (integerFactorPath && fh > 0 && fw > 0) {
             Nd4j.exec(DynamicCustomOp.builder("upsampling2d_bp").addInputs(x, gradOut)
                     .addIntegerArguments(1 /* NCHW */).addOutputs(gradIn).build());
         } else {
-            INDArray g = rows.isIdentity() ? gradOut : rows.transposeGather(gradOut, 2);
-            gradIn.assign(cols.isIdentity() ? g : cols.transposeGather(g, 3));
+            ResizePlanes.run((g, o) -> {
+                java.util.Arrays.fill(o, 0, inH * inW, 0.0);
+                for (int i = 0, k = 0; i < rows.length; i++) {
+                    int r = rows[i] * inW;
+                    for (int j = 0; j < w; j++) {
+                        o[r + cols[j]] += g[0][k++];
+                    }
+                }
+            }, gradIn, gradOut);
         }
     }
 

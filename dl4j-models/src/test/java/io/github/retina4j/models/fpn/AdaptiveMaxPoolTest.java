@@ -62,4 +62,34 @@ class AdaptiveMaxPoolTest {
         AdaptiveMaxPool.INSTANCE.forward(x, out);
         assertEquals(out.sumNumber().doubleValue(), x.mul(gradIn).sumNumber().doubleValue(), 1e-12);
     }
+
+    /** torch's loop: the maximum starts at −∞ and moves to any later element that is greater or NaN. */
+    @Test
+    void aNanWinsItsWindowAsInTorch() {
+        INDArray x = Nd4j.createFromArray(new double[] {1, Double.NaN, 3, 4, 9, 6, 7, 8, Double.NaN}).reshape(1, 1, 3, 3);
+        INDArray out = Nd4j.create(DataType.DOUBLE, 1, 1, 2, 2); // windows rows/cols [0, 2) and [1, 3): they overlap
+        AdaptiveMaxPool.INSTANCE.forward(x, out);
+        assertTrue(Double.isNaN(out.getDouble(0, 0, 0, 0)) && Double.isNaN(out.getDouble(0, 0, 0, 1)));
+        assertEquals(9.0, out.getDouble(0, 0, 1, 0));
+        assertTrue(Double.isNaN(out.getDouble(0, 0, 1, 1)));
+        INDArray gradIn = Nd4j.create(DataType.DOUBLE, x.shape());
+        AdaptiveMaxPool.INSTANCE.backward(x, Nd4j.createFromArray(1.0, 10.0, 100.0, 1000.0).reshape(1, 1, 2, 2), gradIn);
+        assertArrayEquals(new double[] {0, 11, 0, 0, 100, 0, 0, 0, 1000}, gradIn.data().asDouble(), 0.0);
+    }
+
+    @Test
+    void floatGivesTheDoubleResults() {
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 3, 50, 84);
+        INDArray g = Nd4j.rand(DataType.DOUBLE, 2, 3, 13, 21);
+        INDArray out = Nd4j.create(DataType.DOUBLE, g.shape());
+        INDArray outF = Nd4j.create(DataType.FLOAT, g.shape());
+        AdaptiveMaxPool.INSTANCE.forward(x, out);
+        AdaptiveMaxPool.INSTANCE.forward(x.castTo(DataType.FLOAT), outF);
+        assertEquals(out.castTo(DataType.FLOAT), outF);
+        INDArray gradIn = Nd4j.create(DataType.DOUBLE, x.shape());
+        INDArray gradInF = Nd4j.create(DataType.FLOAT, x.shape());
+        AdaptiveMaxPool.INSTANCE.backward(x, g, gradIn);
+        AdaptiveMaxPool.INSTANCE.backward(x.castTo(DataType.FLOAT), g.castTo(DataType.FLOAT), gradInF);
+        assertTrue(gradIn.castTo(DataType.FLOAT).equalsWithEps(gradInF, 1e-6));
+    }
 }
