@@ -56,7 +56,8 @@ final class ChannelAffine {
 
     static void forward(INDArray x, double[] scale, double[] shift, boolean relu, boolean channelsLast, INDArray out,
                         boolean vector) {
-        if (vector && VectorPasses.applies(x, out)) {
+        // the kernels find an element's channel from its index in c order
+        if (vector && x.ordering() == 'c' && VectorPasses.applies(x, out)) {
             float[] k = floats(scale);
             float[] b = shift == null ? new float[scale.length] : floats(shift);
             if (channelsLast) {
@@ -92,7 +93,7 @@ final class ChannelAffine {
     }
 
     static void backward(INDArray y, INDArray delta, double[] scale, boolean channelsLast, INDArray out, boolean vector) {
-        if (vector && VectorPasses.applies(y, delta, out)) {
+        if (vector && y.ordering() == 'c' && VectorPasses.applies(y, delta, out)) {
             float[] k = floats(scale);
             if (channelsLast) {
                 VectorPasses.run((buf, from, to) -> VectorChannelAffine.backwardChannelsLast(buf[0], buf[1], buf[2], k,
