@@ -204,8 +204,12 @@ final class FusedFocalKernel {
         }
     }
 
+    /**
+     * {@code a} itself where the kernels can index it from the start of its buffer (c-order, no gaps, offset 0; a
+     * reshape is a view by ND4J's count but qualifies, and is what the output layers pass), else a c-order copy.
+     */
     private static INDArray contiguous(INDArray a) {
-        return a.isView() || a.ordering() != 'c' || a.offset() != 0 ? a.dup('c') : a;
+        return a.ordering() == 'c' && a.offset() == 0 && a.elementWiseStride() == 1 ? a : a.dup('c');
     }
 
     /**
