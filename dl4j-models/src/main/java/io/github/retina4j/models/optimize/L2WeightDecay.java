@@ -16,7 +16,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *
  * <p>Why: DL4J applies and scores the penalty parameter by parameter, one libnd4j op each (an {@code Axpy} and a
  * {@code norm2}); over ResNet-50 RetinaNet's 34 M trainable parameters that took about 80 ms and 60 ms of a training
- * step on this machine, for two passes that read 140 MB and 280 MB (DESIGN §10.17).
+ * step on this machine, for passes that read 270 MB and 135 MB (DESIGN §10.17).
  */
 public class L2WeightDecay extends L2Regularization {
 
