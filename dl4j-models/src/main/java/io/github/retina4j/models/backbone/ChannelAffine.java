@@ -64,7 +64,7 @@ final class ChannelAffine {
                 VectorPasses.run((buf, from, to) -> VectorChannelAffine.forwardChannelsLast(buf[0], buf[1], k, b, relu,
                         from, to), x, out);
             } else {
-                int plane = plane(x);
+                int plane = (int) plane(x); // VectorPasses takes int-indexed arrays only
                 VectorPasses.run((buf, from, to) -> VectorChannelAffine.forwardChannelsFirst(buf[0], buf[1], k, b, relu,
                         plane, from, to), x, out);
             }
@@ -99,7 +99,7 @@ final class ChannelAffine {
                 VectorPasses.run((buf, from, to) -> VectorChannelAffine.backwardChannelsLast(buf[0], buf[1], buf[2], k,
                         from, to), y, delta, out);
             } else {
-                int plane = plane(y);
+                int plane = (int) plane(y);
                 VectorPasses.run((buf, from, to) -> VectorChannelAffine.backwardChannelsFirst(buf[0], buf[1], buf[2], k,
                         plane, from, to), y, delta, out);
             }
@@ -118,8 +118,8 @@ final class ChannelAffine {
     }
 
     /** Elements per channel plane of a channels-first {@code [N, C, …]} array. */
-    private static int plane(INDArray x) {
-        return (int) (x.length() / Math.max(1, x.size(0) * x.size(1)));
+    private static long plane(INDArray x) {
+        return x.length() / Math.max(1, x.size(0) * x.size(1));
     }
 
     /**
@@ -131,7 +131,7 @@ final class ChannelAffine {
     static void apply(INDArray x, double[] scale, double[] shift, INDArray out) {
         long n = x.size(0);
         int c = (int) x.size(1);
-        long plane = x.length() / Math.max(1, n * c);
+        long plane = plane(x);
         int rows = (int) (n * c);
         if (plane > Integer.MAX_VALUE || x.length() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("ChannelAffine: array too large for NIO indexing: " + x.length());
