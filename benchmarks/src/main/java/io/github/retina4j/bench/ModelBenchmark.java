@@ -48,8 +48,13 @@ import java.util.Map;
  * <p>Sizes are padded inputs: 512×512, 800×1344 (800×1333 padded to the divisor 32), for RetinaNet and
  * Libra RetinaNet alike (the balanced feature pyramid resizes to any level sizes). Not a test: run with
  * {@code java --add-modules jdk.incubator.vector ... ModelBenchmark [warmup=2] [iterations=3]
- * [sizes=512x512,800x1344] [torch|notorch] [models=retinanet,libra] [classes=80] [single-pass|dl4j]} (the module flag gives the focal
- * loss its vector kernel, as the {@code retina4j} launcher does).
+ * [sizes=512x512,800x1344] [torch|notorch] [models=retinanet,libra] [classes=80] [single-pass|dl4j] [rounds=1]} (the
+ * module flag gives the focal loss its vector kernel, as the {@code retina4j} launcher does).
+ *
+ * <p>{@code rounds} &gt; 1 repeats each measurement, ours then torchvision's, that many times in turn (each round with its
+ * own warm-ups) and reports the medians over the rounds with the spread of the per-round ratios: on a shared machine
+ * both libraries' times drift by 5–10 % between minutes (DESIGN §10.18), so alternating them is what makes a ratio of a
+ * few percent readable.
  *
  * <p>The training FLOPs are counted as 3× the forward FLOPs (backward ≈ 2× forward), the usual
  * convention; frozen layers skip their weight gradients in both libraries, so this slightly overstates
@@ -81,6 +86,10 @@ public final class ModelBenchmark {
         if (!outputs.equals("single-pass") && !outputs.equals("dl4j")) {
             throw new IllegalArgumentException("outputs must be single-pass or dl4j, got " + outputs);
         }
+        int rounds = args.length > 7 ? Integer.parseInt(args[7]) : 1;
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds must be ≥ 1, got " + rounds);
+        }
         int threads = Runtime.getRuntime().availableProcessors();
         System.out.printf(Locale.ROOT, "ModelBenchmark: %d classes, %s output layers, loss kernel %s, %d threads, warmup %d, %d timed iterations (median), load average %s%n",
                 classes, outputs, System.getProperty("retina4j.losses.vector", "default"), threads, warmup, iterations,
@@ -90,11 +99,20 @@ public final class ModelBenchmark {
             for (String s : sizesArg.split(",")) {
                 int h = Integer.parseInt(s.split("x")[0]);
                 int w = Integer.parseInt(s.split("x")[1]);
-                rows.add(run(model, h, w, warmup, iterations, threads, skipTorch));
+                List<Measurement> measured = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    if (rounds > 1) {
+                        System.out.printf(Locale.ROOT, "%nround %d of %d, load average %s", r + 1, rounds,
+                                BenchStats.loadAverage());
+                    }
+                    measured.add(run(model, h, w, warmup, iterations, threads, skipTorch));
+                }
+                rows.add(row(model, h, w, measured));
                 System.out.println("ROW " + rows.get(rows.size() - 1));
             }
         }
         System.out.println();
+        System.out.println(rounds > 1 ? "Medians over " + rounds + " rounds; ratio = median of the rounds' ratios [lowest, highest]:" : "");
         System.out.println("| model | input | train step b2 (s) | GFLOP/s | torchvision (s) | ratio | inference b1 (s) | GFLOP/s | torchvision (s) | ratio | post-process (ms) |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         rows.forEach(System.out::println);
@@ -116,7 +134,7 @@ public final class ModelBenchmark {
         return b.build();
     }
 
-    private static String run(String model, int h, int w, int warmup, int iterations, int threads, boolean skipTorch)
+    private static Measurement run(String model, int h, int w, int warmup, int iterations, int threads, boolean skipTorch)
             throws Exception {
         RetinaNetConfig cfg = config(model, classes);
         ComputationGraph graph = RetinaNet.build(cfg);
@@ -182,15 +200,42 @@ public final class ModelBenchmark {
         System.gc();
 
         double[] torch = skipTorch ? null : torchvision(model, h, w, warmup, iterations, threads);
-        double trainFlops = 3 * forwardFlops * TRAIN_BATCH;
-        String torchTrain = torch == null ? "n/a" : fmt(torch[0]);
-        String torchInf = torch == null ? "n/a" : fmt(torch[1]);
-        String trainRatio = torch == null ? "n/a" : String.format(Locale.ROOT, "%.2f×", trainMedian / torch[0]);
-        String infRatio = torch == null ? "n/a" : String.format(Locale.ROOT, "%.2f×", infMedian / torch[1]);
+        return new Measurement(trainMedian, infMedian, BenchStats.median(pp), 3 * forwardFlops * TRAIN_BATCH,
+                forwardFlops, torch == null ? Double.NaN : torch[0], torch == null ? Double.NaN : torch[1]);
+    }
+
+    /** One round's medians (seconds; post-processing in ms) and FLOP counts; torchvision's NaN when it did not run. */
+    private record Measurement(double train, double inference, double postMs, double trainFlops, double forwardFlops,
+                               double torchTrain, double torchInference) {
+    }
+
+    /** The table row of one model and size: medians over the rounds, each ratio the median of the rounds' ratios. */
+    private static String row(String model, int h, int w, List<Measurement> rounds) {
+        double train = BenchStats.median(rounds.stream().mapToDouble(Measurement::train).toArray());
+        double inference = BenchStats.median(rounds.stream().mapToDouble(Measurement::inference).toArray());
+        double post = BenchStats.median(rounds.stream().mapToDouble(Measurement::postMs).toArray());
+        boolean torch = !Double.isNaN(rounds.get(0).torchTrain());
+        Measurement first = rounds.get(0);
         return String.format(Locale.ROOT, "| %s | %dx%d | %s | %.1f | %s | %s | %s | %.1f | %s | %s | %.1f |",
-                model.equals("libra") ? "Libra RetinaNet R50-FPN" : "RetinaNet R50-FPN", h, w, fmt(trainMedian),
-                trainFlops / trainMedian / 1e9, torchTrain, trainRatio, fmt(infMedian), forwardFlops / infMedian / 1e9,
-                torchInf, infRatio, BenchStats.median(pp));
+                model.equals("libra") ? "Libra RetinaNet R50-FPN" : "RetinaNet R50-FPN", h, w, fmt(train),
+                first.trainFlops() / train / 1e9,
+                torch ? fmt(BenchStats.median(rounds.stream().mapToDouble(Measurement::torchTrain).toArray())) : "n/a",
+                torch ? ratio(rounds.stream().mapToDouble(m -> m.train() / m.torchTrain()).toArray()) : "n/a",
+                fmt(inference), first.forwardFlops() / inference / 1e9,
+                torch ? fmt(BenchStats.median(rounds.stream().mapToDouble(Measurement::torchInference).toArray())) : "n/a",
+                torch ? ratio(rounds.stream().mapToDouble(m -> m.inference() / m.torchInference()).toArray()) : "n/a",
+                post);
+    }
+
+    /** A ratio, or with several rounds the median of the rounds' ratios and their range. */
+    private static String ratio(double[] perRound) {
+        double median = BenchStats.median(perRound);
+        if (perRound.length == 1) {
+            return String.format(Locale.ROOT, "%.2f×", median);
+        }
+        double[] sorted = perRound.clone();
+        Arrays.sort(sorted);
+        return String.format(Locale.ROOT, "%.2f× [%.2f, %.2f]", median, sorted[0], sorted[sorted.length - 1]);
     }
 
     /**
