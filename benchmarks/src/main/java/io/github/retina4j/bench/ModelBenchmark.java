@@ -214,7 +214,7 @@ public final class ModelBenchmark {
         double train = BenchStats.median(rounds.stream().mapToDouble(Measurement::train).toArray());
         double inference = BenchStats.median(rounds.stream().mapToDouble(Measurement::inference).toArray());
         double post = BenchStats.median(rounds.stream().mapToDouble(Measurement::postMs).toArray());
-        boolean torch = !Double.isNaN(rounds.get(0).torchTrain());
+        boolean torch = rounds.stream().noneMatch(m -> Double.isNaN(m.torchTrain()));   // ratios only from full rounds
         Measurement first = rounds.get(0);
         return String.format(Locale.ROOT, "| %s | %dx%d | %s | %.1f | %s | %s | %s | %.1f | %s | %s | %.1f |",
                 model.equals("libra") ? "Libra RetinaNet R50-FPN" : "RetinaNet R50-FPN", h, w, fmt(train),
