@@ -23,6 +23,10 @@ final class VectorChannelAffine {
     private VectorChannelAffine() {
     }
 
+    // Each kernel walks its own runs (a pixel's channels, or a channel's plane) on purpose: one shared walker calling
+    // the kernels' bodies per run measured 0.90–0.92 / 1.00–1.25 ms against 0.63–0.72 / 0.73–0.79 ms forward / backward
+    // on a channels-last [2, 64, 64, 256] array (runs of 256 floats; channels-first unchanged).
+
     /** {@code out = x·k[c] + b[c]}, then ReLU if {@code relu}; channels-last. */
     static void forwardChannelsLast(ByteBuffer x, ByteBuffer out, float[] k, float[] b, boolean relu, int from, int to) {
         int channels = k.length;
