@@ -112,7 +112,9 @@ public final class ModelBenchmark {
             }
         }
         System.out.println();
-        System.out.println(rounds > 1 ? "Medians over " + rounds + " rounds; ratio = median of the rounds' ratios [lowest, highest]:" : "");
+        if (rounds > 1) {
+            System.out.println("Medians over " + rounds + " rounds; ratio = median of the rounds' ratios [lowest, highest]:");
+        }
         System.out.println("| model | input | train step b2 (s) | GFLOP/s | torchvision (s) | ratio | inference b1 (s) | GFLOP/s | torchvision (s) | ratio | post-process (ms) |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         rows.forEach(System.out::println);
